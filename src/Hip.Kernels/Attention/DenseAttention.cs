@@ -1,0 +1,97 @@
+using ILGPU;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Causal dense attention with grouped-query heads and an online softmax, for prefill (many queries) and decode
+/// (one query). One warp per (query, head); lanes own head dimensions lane, lane+32, lane+64, lane+96.
+/// </summary>
+public static class DenseAttention
+{
+    /// <summary>The largest head dimension a warp covers (4 dimensions a lane).</summary>
+    public const int MaxHeadDim = 128;
+
+    // q, o: [tokens, heads * headDim]   kCache, vCache: [kvHeads, capacity, headDim] (one layer)
+    // Query t sits at startPos + t and sees keys 0 ..= startPos + t. Query head h reads KV head h / (heads / kvHeads).
+    // Launch: grid ceil(tokens * heads / warpsPerGroup), group warpsPerGroup * warpSize.
+    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    {
+        int warpsPerGroup = Group.DimX / Warp.WarpSize;
+        int w = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
+        if (w >= tokens * heads)
+            return;                                   // warp-uniform
+        int t = w / heads, h = w % heads;
+        int g = h / (heads / kvHeads);
+        int lane = Warp.LaneIdx, ws = Warp.WarpSize;
+        int d0 = lane, d1 = lane + ws, d2 = lane + 2 * ws, d3 = lane + 3 * ws;
+        long qRow = ((long)t * heads + h) * headDim;
+        float q0 = d0 < headDim ? q[qRow + d0] * scale : 0f;
+        float q1 = d1 < headDim ? q[qRow + d1] * scale : 0f;
+        float q2 = d2 < headDim ? q[qRow + d2] * scale : 0f;
+        float q3 = d3 < headDim ? q[qRow + d3] * scale : 0f;
+
+        float m = float.NegativeInfinity, l = 0f;
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        long headBase = (long)g * capacity * headDim;
+        int last = startPos + t;
+        for (int j = 0; j <= last; j++)
+        {
+            long r = headBase + (long)j * headDim;
+            float s = 0f;
+            if (d0 < headDim) s += q0 * kCache[r + d0];
+            if (d1 < headDim) s += q1 * kCache[r + d1];
+            if (d2 < headDim) s += q2 * kCache[r + d2];
+            if (d3 < headDim) s += q3 * kCache[r + d3];
+            s = Reductions.WarpSum(s);
+            float mNew = MathF.Max(m, s);
+            float correction = MathF.Exp(m - mNew);
+            float p = MathF.Exp(s - mNew);
+            l = l * correction + p;
+            a0 = a0 * correction + (d0 < headDim ? p * vCache[r + d0] : 0f);
+            a1 = a1 * correction + (d1 < headDim ? p * vCache[r + d1] : 0f);
+            a2 = a2 * correction + (d2 < headDim ? p * vCache[r + d2] : 0f);
+            a3 = a3 * correction + (d3 < headDim ? p * vCache[r + d3] : 0f);
+            m = mNew;
+        }
+        float inv = 1f / l;
+        if (d0 < headDim) o[qRow + d0] = a0 * inv;
+        if (d1 < headDim) o[qRow + d1] = a1 * inv;
+        if (d2 < headDim) o[qRow + d2] = a2 * inv;
+        if (d3 < headDim) o[qRow + d3] = a3 * inv;
+    }
+
+    /// <summary>Plain softmax(q·kᵀ·scale)·v over keys 0 ..= startPos + t, in double.</summary>
+    public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    {
+        var scores = new double[startPos + tokens];
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < heads; h++)
+            {
+                int g = h / (heads / kvHeads);
+                var qh = q.Slice((t * heads + h) * headDim, headDim);
+                int count = startPos + t + 1;
+                double max = double.NegativeInfinity;
+                for (int j = 0; j < count; j++)
+                {
+                    var kj = kCache.Slice((g * capacity + j) * headDim, headDim);
+                    double s = 0;
+                    for (int d = 0; d < headDim; d++)
+                        s += (double)qh[d] * kj[d];
+                    scores[j] = s * scale;
+                    max = Math.Max(max, scores[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < count; j++)
+                    sum += scores[j] = Math.Exp(scores[j] - max);
+                for (int d = 0; d < headDim; d++)
+                {
+                    double acc = 0;
+                    for (int j = 0; j < count; j++)
+                        acc += scores[j] * vCache[(g * capacity + j) * headDim + d];
+                    o[(t * heads + h) * headDim + d] = (float)(acc / sum);
+                }
+            }
+    }
+}

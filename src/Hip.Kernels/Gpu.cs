@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Hip.Kernels;
+
+/// <summary>Which accelerator a <see cref="Gpu"/> runs on.</summary>
+public enum DeviceKind
+{
+    /// <summary>CUDA when a device is present, else the CPU accelerator; <c>HIP_DEVICE=cuda|cpu</c> forces one.</summary>
+    Auto,
+    /// <summary>The first CUDA device; an error when there is none.</summary>
+    Cuda,
+    /// <summary>ILGPU's CPU accelerator with a warp-32 device (slow; for tests and machines without a GPU).</summary>
+    Cpu,
+}
+
+/// <summary>An ILGPU context and one accelerator, chosen once; owns both.</summary>
+public sealed class Gpu : IDisposable
+{
+    /// <summary>The environment variable that forces a device: <c>cuda</c> or <c>cpu</c>.</summary>
+    public const string DeviceVariable = "HIP_DEVICE";
+
+    private static int s_resolverInstalled;
+
+    public Context Context { get; }
+    public Accelerator Accelerator { get; }
+    public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    /// <summary>One line naming the device, e.g. "CUDA NVIDIA H100 80GB HBM3 (SM_90, 79.1 GiB)".</summary>
+    public string Description { get; }
+
+    private Gpu(Context context, Accelerator accelerator)
+    {
+        Context = context;
+        Accelerator = accelerator;
+        Description = IsCuda
+            ? $"CUDA {accelerator.Name} ({((CudaAccelerator)accelerator).Architecture}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB)"
+            : $"ILGPU CPU accelerator (warp {accelerator.WarpSize}, {Environment.ProcessorCount} cores; slow: for tests and machines without a GPU)";
+    }
+
+    /// <summary>Creates the accelerator of <paramref name="kind"/>, honouring <c>HIP_DEVICE</c> when kind is Auto.</summary>
+    public static Gpu Create(DeviceKind kind = DeviceKind.Auto)
+    {
+        if (kind == DeviceKind.Auto)
+            kind = ParseDeviceVariable(Environment.GetEnvironmentVariable(DeviceVariable));
+        if (kind != DeviceKind.Cpu)
+        {
+            InstallCudaResolver();
+            var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+            var devices = context.GetCudaDevices();
+            if (devices.Count > 0)
+                return new Gpu(context, devices[0].CreateAccelerator(context));
+            context.Dispose();
+            if (kind == DeviceKind.Cuda)
+                throw new InvalidOperationException(
+                    $"No CUDA device was found ({DeviceVariable}=cuda or DeviceKind.Cuda asked for one). " +
+                    "Check that the NVIDIA driver is installed (libcuda.so or libcuda.so.1), or unset the variable to use the CPU.");
+        }
+        var cpuContext = Context.Create(b => b.CPU(new CPUDevice(32, 4, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        return new Gpu(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel));
+    }
+
+    internal static DeviceKind ParseDeviceVariable(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => DeviceKind.Auto,
+        "cuda" or "gpu" => DeviceKind.Cuda,
+        "cpu" => DeviceKind.Cpu,
+        _ => throw new ArgumentException($"{DeviceVariable}='{value}' is not a device: use 'cuda', 'cpu' or leave it unset."),
+    };
+
+    // ILGPU imports the driver as "cuda", which resolves libcuda.so only; driver-only installs ship libcuda.so.1.
+    private static void InstallCudaResolver()
+    {
+        if (Interlocked.Exchange(ref s_resolverInstalled, 1) == 1 || !OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, ResolveCuda);
+        }
+        catch (InvalidOperationException)
+        {
+            // Another component already installed a resolver for ILGPU; keep it.
+        }
+    }
+
+    private static IntPtr ResolveCuda(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != "cuda" && name != "libcuda" && name != "libcuda.so")
+            return IntPtr.Zero;
+        foreach (var candidate in new[] { "libcuda.so", "libcuda.so.1" })
+            if (NativeLibrary.TryLoad(candidate, assembly, path, out var handle))
+                return handle;
+        return IntPtr.Zero;
+    }
+
+    /// <summary>Waits for all queued work on the default stream.</summary>
+    public void Synchronize() => Accelerator.Synchronize();
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+
+    public override string ToString() => Description;
+
+    [Conditional("DEBUG")]
+    internal static void Check(bool condition, string message) => Debug.Assert(condition, message);
+}

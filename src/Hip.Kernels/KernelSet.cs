@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Every kernel loaded once for one accelerator, each wrapped in a method that checks shapes (Debug.Assert) and
+/// computes the launch. All launches go to the default stream; nothing here copies to or from the host.
+/// </summary>
+public sealed class KernelSet
+{
+    // Legend: x activations, w weights, q/k/v attention projections, t token, h head, g KV head.
+    private readonly Accelerator _accelerator;
+    private readonly int _reduceGroup;   // threads for one-group-per-row reductions
+    private readonly int _warpsPerGroup; // warps per group for warp-per-output kernels
+
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecF32;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecF16;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecBF16;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _matMulF32;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulF16;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulBF16;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _embedF32;
+    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedF16;
+    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
+
+    /// <summary>Rows from which <see cref="MatMul"/> switches from the warp-per-output kernel to the tiled one.</summary>
+    public int TiledMatMulMinRows { get; }
+
+    public Accelerator Accelerator => _accelerator;
+
+    public KernelSet(Accelerator accelerator)
+    {
+        _accelerator = accelerator;
+        bool cuda = accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.Cuda;
+        int warp = accelerator.WarpSize;
+        // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
+        _reduceGroup = cuda ? 256 : warp;
+        _warpsPerGroup = cuda ? 4 : 1;
+        TiledMatMulMinRows = cuda ? 8 : int.MaxValue;
+
+        var a = accelerator;
+        _rmsNorm = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.Kernel);
+        _matVecF32 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<float, F32Reader>);
+        _matVecF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, F16Reader>);
+        _matVecBF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, BF16Reader>);
+        _matMulF32 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<float, F32Reader>);
+        _matMulF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, F16Reader>);
+        _matMulBF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, BF16Reader>);
+        _embedF32 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<float, F32Reader>);
+        _embedF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, F16Reader>);
+        _embedBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
+        _rope = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
+        _kvStore = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
+        _denseAttention = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
+        _swiGlu = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
+        _residualAdd = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
+        _argMax = a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
+    }
+
+    private static int CeilDiv(long a, int b) => checked((int)((a + b - 1) / b));
+
+    /// <summary>x[t] = table[tokens[t]] for t &lt; count. x: [count, table.Cols].</summary>
+    public void Embed(DeviceMatrix table, ArrayView<int> tokens, int count, ArrayView<float> x)
+    {
+        int dim = table.Cols;
+        Debug.Assert(tokens.Length >= count && x.Length >= (long)count * dim, "Embed: buffers too small");
+        var n = (Index1D)(count * dim);
+        var xs = x.SubView(0, (long)count * dim);
+        switch (table.Format)
+        {
+            case WeightFormat.F32: _embedF32(n, table.Floats, tokens, xs, dim, table.Rows); break;
+            case WeightFormat.F16: _embedF16(n, table.Bits, tokens, xs, dim, table.Rows); break;
+            default: _embedBF16(n, table.Bits, tokens, xs, dim, table.Rows); break;
+        }
+    }
+
+    /// <summary>y = rmsnorm(x) · weight per row. x, y: [rows, dim] (may alias)   weight: [dim].</summary>
+    public void RmsNorm(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int rows, int dim, float eps)
+    {
+        Debug.Assert(x.Length >= (long)rows * dim && y.Length >= (long)rows * dim && weight.Length >= dim, "RmsNorm: shapes");
+        _rmsNorm(new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
+    }
+
+    /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
+    public void MatMul(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        if (rows >= TiledMatMulMinRows)
+            MatMulTiled(x, w, y, rows);
+        else
+            MatVec(x, w, y, rows);
+    }
+
+    /// <summary>The warp-per-output kernel (decode). Shapes as <see cref="MatMul"/>.</summary>
+    public void MatVec(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        int n = w.Cols, m = w.Rows;
+        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatVec: shapes");
+        var config = new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
+        switch (w.Format)
+        {
+            case WeightFormat.F32: _matVecF32(config, x, w.Floats, y, n, m); break;
+            case WeightFormat.F16: _matVecF16(config, x, w.Bits, y, n, m); break;
+            default: _matVecBF16(config, x, w.Bits, y, n, m); break;
+        }
+    }
+
+    /// <summary>The shared-memory tiled kernel (prefill). Shapes as <see cref="MatMul"/>.</summary>
+    public void MatMulTiled(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        int n = w.Cols, m = w.Rows;
+        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatMulTiled: shapes");
+        var config = new KernelConfig(
+            new Index2D(CeilDiv(m, Kernels.MatMulTiled.Tile), CeilDiv(rows, Kernels.MatMulTiled.Tile)),
+            new Index2D(Kernels.MatMulTiled.Threads, Kernels.MatMulTiled.Threads));
+        switch (w.Format)
+        {
+            case WeightFormat.F32: _matMulF32(config, x, w.Floats, y, rows, n, m); break;
+            case WeightFormat.F16: _matMulF16(config, x, w.Bits, y, rows, n, m); break;
+            default: _matMulBF16(config, x, w.Bits, y, rows, n, m); break;
+        }
+    }
+
+    /// <summary>RoPE in place on q [tokens, heads·headDim] and k [tokens, kvHeads·headDim]; token t at startPos + t.</summary>
+    public void Rope(ArrayView<float> q, ArrayView<float> k, ArrayView<float> cos, ArrayView<float> sin,
+        int tokens, int heads, int kvHeads, int headDim, int startPos, RopeLayout layout)
+    {
+        Debug.Assert(cos.Length >= (long)(startPos + tokens) * (headDim / 2), "Rope: table shorter than the positions");
+        _rope(tokens * (heads + kvHeads) * (headDim / 2), q, k, cos, sin, heads, kvHeads, headDim, startPos,
+            layout == RopeLayout.RotateHalf ? 1 : 0);
+    }
+
+    /// <summary>Stores k, v [tokens, kvHeads·headDim] into one layer's cache [kvHeads, capacity, headDim] at startPos.</summary>
+    public void KvStore(ArrayView<float> k, ArrayView<float> v, ArrayView<float> kCache, ArrayView<float> vCache,
+        int tokens, int kvHeads, int headDim, int capacity, int startPos)
+    {
+        Debug.Assert(startPos + tokens <= capacity, "KvStore: past the cache capacity");
+        _kvStore(tokens * kvHeads * headDim, k, v, kCache, vCache, kvHeads, headDim, capacity, startPos);
+    }
+
+    /// <summary>Causal dense attention of q [tokens, heads·headDim] over one layer's cache; o like q.</summary>
+    public void DenseAttention(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    {
+        Debug.Assert(headDim <= Kernels.DenseAttention.MaxHeadDim && heads % kvHeads == 0, "DenseAttention: shapes");
+        var config = new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize);
+        _denseAttention(config, q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+    }
+
+    /// <summary>gate = silu(gate) · up over the first n elements.</summary>
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int n) => _swiGlu(n, gate, up);
+
+    /// <summary>x += y over the first n elements.</summary>
+    public void ResidualAdd(ArrayView<float> x, ArrayView<float> y, int n) => _residualAdd(n, x, y);
+
+    /// <summary>result[slot] = argmax of values[0..n).</summary>
+    public void ArgMax(ArrayView<float> values, int n, ArrayView<int> result, int slot)
+    {
+        Debug.Assert(values.Length >= n && slot < result.Length, "ArgMax: shapes");
+        _argMax(new KernelConfig(1, _reduceGroup), values, result, n, slot);
+    }
+}
