@@ -27,9 +27,14 @@ public sealed class Gpu : IDisposable
 
     private static int s_resolverInstalled;
 
+    private readonly Lazy<KernelSet> _kernels;
+
     public Context Context { get; }
     public Accelerator Accelerator { get; }
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    /// <summary>The kernels compiled for this accelerator, loaded on first use and shared by every model on it.</summary>
+    public KernelSet Kernels => _kernels.Value;
 
     /// <summary>One line naming the device, e.g. "CUDA NVIDIA H100 80GB HBM3 (SM_90, 79.1 GiB)".</summary>
     public string Description { get; }
@@ -38,6 +43,7 @@ public sealed class Gpu : IDisposable
     {
         Context = context;
         Accelerator = accelerator;
+        _kernels = new Lazy<KernelSet>(() => new KernelSet(accelerator), LazyThreadSafetyMode.ExecutionAndPublication);
         Description = IsCuda
             ? $"CUDA {accelerator.Name} ({((CudaAccelerator)accelerator).Architecture}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB)"
             : $"ILGPU CPU accelerator (warp {accelerator.WarpSize}, {Environment.ProcessorCount} cores; slow: for tests and machines without a GPU)";
@@ -61,7 +67,8 @@ public sealed class Gpu : IDisposable
                     $"No CUDA device was found ({DeviceVariable}=cuda or DeviceKind.Cuda asked for one). " +
                     "Check that the NVIDIA driver is installed (libcuda.so or libcuda.so.1), or unset the variable to use the CPU.");
         }
-        var cpuContext = Context.Create(b => b.CPU(new CPUDevice(32, 4, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        // warp 32 like CUDA; 8 warps a group = 256 threads, which MatMulTiled's 16 x 16 group needs
+        var cpuContext = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
         return new Gpu(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel));
     }
 

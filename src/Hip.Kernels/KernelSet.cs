@@ -4,6 +4,17 @@ using ILGPU.Runtime;
 
 namespace Hip.Kernels;
 
+/// <summary>Which form of the reduction kernels (RMS norm, mat-vec, attention, argmax) a <see cref="KernelSet"/> launches.</summary>
+public enum KernelVariant
+{
+    /// <summary>Grouped on CUDA, per-thread on the CPU accelerator.</summary>
+    Auto,
+    /// <summary>Warps and groups cooperating through shuffles and barriers: the GPU form.</summary>
+    Grouped,
+    /// <summary>One thread per output with no shuffles or barriers: the CPU accelerator's form, where a barrier is an OS-thread rendezvous.</summary>
+    PerThread,
+}
+
 /// <summary>
 /// Every kernel loaded once for one accelerator, each wrapped in a method that checks shapes (Debug.Assert) and
 /// computes the launch. All launches go to the default stream; nothing here copies to or from the host.
@@ -31,16 +42,26 @@ public sealed class KernelSet
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNormPerThread;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecPerThreadF32;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadF16;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
 
     /// <summary>Rows from which <see cref="MatMul"/> switches from the warp-per-output kernel to the tiled one.</summary>
     public int TiledMatMulMinRows { get; }
 
     public Accelerator Accelerator => _accelerator;
 
-    public KernelSet(Accelerator accelerator)
+    /// <summary>The variant this set launches (never Auto).</summary>
+    public KernelVariant Variant { get; }
+
+    public KernelSet(Accelerator accelerator, KernelVariant variant = KernelVariant.Auto)
     {
         _accelerator = accelerator;
         bool cuda = accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.Cuda;
+        Variant = variant != KernelVariant.Auto ? variant : cuda ? KernelVariant.Grouped : KernelVariant.PerThread;
         int warp = accelerator.WarpSize;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
         _reduceGroup = cuda ? 256 : warp;
@@ -64,6 +85,12 @@ public sealed class KernelSet
         _swiGlu = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
         _residualAdd = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
         _argMax = a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
+        _rmsNormPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.PerThreadKernel);
+        _matVecPerThreadF32 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<float, F32Reader>);
+        _matVecPerThreadF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
+        _matVecPerThreadBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
+        _denseAttentionPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
+        _argMaxPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
     }
 
     private static int CeilDiv(long a, int b) => checked((int)((a + b - 1) / b));
@@ -87,7 +114,10 @@ public sealed class KernelSet
     public void RmsNorm(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int rows, int dim, float eps)
     {
         Debug.Assert(x.Length >= (long)rows * dim && y.Length >= (long)rows * dim && weight.Length >= dim, "RmsNorm: shapes");
-        _rmsNorm(new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
+        if (Variant == KernelVariant.PerThread)
+            _rmsNormPerThread(rows, x, weight, y, dim, eps);
+        else
+            _rmsNorm(new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
     }
 
     /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
@@ -104,6 +134,17 @@ public sealed class KernelSet
     {
         int n = w.Cols, m = w.Rows;
         Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatVec: shapes");
+        if (Variant == KernelVariant.PerThread)
+        {
+            var outputs = (Index1D)(rows * m);
+            switch (w.Format)
+            {
+                case WeightFormat.F32: _matVecPerThreadF32(outputs, x, w.Floats, y, n, m); break;
+                case WeightFormat.F16: _matVecPerThreadF16(outputs, x, w.Bits, y, n, m); break;
+                default: _matVecPerThreadBF16(outputs, x, w.Bits, y, n, m); break;
+            }
+            return;
+        }
         var config = new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
         switch (w.Format)
         {
@@ -151,6 +192,11 @@ public sealed class KernelSet
         int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
     {
         Debug.Assert(headDim <= Kernels.DenseAttention.MaxHeadDim && heads % kvHeads == 0, "DenseAttention: shapes");
+        if (Variant == KernelVariant.PerThread)
+        {
+            _denseAttentionPerThread(tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
+            return;
+        }
         var config = new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize);
         _denseAttention(config, q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
     }
@@ -165,6 +211,9 @@ public sealed class KernelSet
     public void ArgMax(ArrayView<float> values, int n, ArrayView<int> result, int slot)
     {
         Debug.Assert(values.Length >= n && slot < result.Length, "ArgMax: shapes");
-        _argMax(new KernelConfig(1, _reduceGroup), values, result, n, slot);
+        if (Variant == KernelVariant.PerThread)
+            _argMaxPerThread(1, values, result, n, slot);
+        else
+            _argMax(new KernelConfig(1, _reduceGroup), values, result, n, slot);
     }
 }

@@ -11,11 +11,28 @@ namespace Hip.TestSupport;
 public static class TestGpu
 {
     private static readonly Lazy<Gpu> s_gpu = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly Lazy<KernelSet> s_kernels = new(() => new KernelSet(s_gpu.Value.Accelerator));
     private static readonly RecordingTraceListener s_listener = new();
 
     public static Gpu Gpu => s_gpu.Value;
-    public static KernelSet Kernels => s_kernels.Value;
+    public static KernelSet Kernels => s_gpu.Value.Kernels;
+
+    private static readonly Dictionary<KernelVariant, KernelSet> s_variants = [];
+
+    /// <summary>
+    /// The kernels of one variant on the shared accelerator, so a test can check the grouped (GPU) and per-thread (CPU)
+    /// forms whatever the device; Auto is <see cref="Kernels"/>.
+    /// </summary>
+    public static KernelSet KernelsOf(KernelVariant variant)
+    {
+        if (variant == KernelVariant.Auto || variant == Kernels.Variant)
+            return Kernels;
+        lock (s_variants)
+        {
+            if (!s_variants.TryGetValue(variant, out var set))
+                s_variants[variant] = set = new KernelSet(Gpu.Accelerator, variant);
+            return set;
+        }
+    }
 
     private static Gpu Create()
     {

@@ -61,6 +61,35 @@ public static class DenseAttention
         if (d3 < headDim) o[qRow + d3] = a3 * inv;
     }
 
+    // One thread per output element (index over tokens * heads * headDim), each running its own online softmax and
+    // recomputing the scores: no shuffles or barriers, the CPU accelerator's variant. Same arguments as Kernel.
+    public static void PerThreadKernel(Index1D index, ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    {
+        int d = index % headDim;
+        int w = index / headDim;
+        int t = w / heads, h = w % heads;
+        int g = h / (heads / kvHeads);
+        long qRow = (long)w * headDim;
+        long headBase = (long)g * capacity * headDim;
+        float m = float.NegativeInfinity, l = 0f, acc = 0f;
+        for (int j = 0; j <= startPos + t; j++)
+        {
+            long r = headBase + (long)j * headDim;
+            float s = 0f;
+            for (int i = 0; i < headDim; i++)
+                s += q[qRow + i] * kCache[r + i];
+            s *= scale;
+            float mNew = MathF.Max(m, s);
+            float correction = MathF.Exp(m - mNew);
+            float p = MathF.Exp(s - mNew);
+            l = l * correction + p;
+            acc = acc * correction + p * vCache[r + d];
+            m = mNew;
+        }
+        o[index] = acc / l;
+    }
+
     /// <summary>Plain softmax(q·kᵀ·scale)·v over keys 0 ..= startPos + t, in double.</summary>
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
         int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)

@@ -32,6 +32,16 @@ public static class ArgMax
         }
     }
 
+    // A single thread scans the row: the CPU accelerator's variant.
+    public static void PerThreadKernel(Index1D index, ArrayView<float> values, ArrayView<int> result, int n, int slot)
+    {
+        float best = float.NegativeInfinity;
+        int bestIndex = int.MaxValue;
+        for (int i = 0; i < n; i++)
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, values[i], i);
+        result[slot] = bestIndex;
+    }
+
     public static int Reference(ReadOnlySpan<float> values)
     {
         int best = 0;

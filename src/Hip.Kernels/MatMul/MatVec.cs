@@ -30,6 +30,20 @@ public static class MatVec
             y[(long)r * m + o] = acc;
     }
 
+    // One thread per output element (index over rows * m), no shuffles: the CPU accelerator's variant.
+    public static void PerThreadKernel<TWeight, TReader>(Index1D index, ArrayView<float> x, ArrayView<TWeight> w, ArrayView<float> y, int n, int m)
+        where TWeight : unmanaged
+        where TReader : struct, IWeightReader<TWeight>
+    {
+        int r = index / m, o = index % m;
+        var reader = default(TReader);
+        long wRow = (long)o * n, xRow = (long)r * n;
+        float acc = 0f;
+        for (int i = 0; i < n; i++)
+            acc += x[xRow + i] * reader.Read(w[wRow + i]);
+        y[index] = acc;
+    }
+
     /// <summary>y[r, o] = Σ_i x[r, i] · w[o, i], with w given as float32 (convert 16-bit weights first).</summary>
     public static void Reference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int rows, int n, int m)
     {

@@ -22,6 +22,18 @@ public static class RmsNorm
             y[row + i] = x[row + i] * scale * weight[i];
     }
 
+    // One thread per row, no barriers: the CPU accelerator's variant (a barrier costs an OS-thread rendezvous there).
+    public static void PerThreadKernel(Index1D row, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int dim, float eps)
+    {
+        long offset = (long)row.X * dim;
+        float sumSquares = 0f;
+        for (int i = 0; i < dim; i++)
+            sumSquares += x[offset + i] * x[offset + i];
+        float scale = 1f / MathF.Sqrt(sumSquares / dim + eps);
+        for (int i = 0; i < dim; i++)
+            y[offset + i] = x[offset + i] * scale * weight[i];
+    }
+
     public static void Reference(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int dim, float eps)
     {
         for (int row = 0; row < x.Length / dim; row++)

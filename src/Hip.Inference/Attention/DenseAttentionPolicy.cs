@@ -1,0 +1,16 @@
+using Hip.Kernels;
+using ILGPU;
+
+namespace Hip.Inference;
+
+/// <summary>Exact causal attention over every cached key.</summary>
+public sealed class DenseAttentionPolicy(KernelSet kernels, LlamaConfig config) : IAttentionPolicy
+{
+    private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
+
+    public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o) =>
+        kernels.DenseAttention(q, cache.Keys(layer), cache.Values(layer), o,
+            tokens, config.HeadCount, config.KvHeadCount, config.HeadDim, cache.Capacity, startPos, _scale);
+
+    public void Reset() { }
+}

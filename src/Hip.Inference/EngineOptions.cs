@@ -1,0 +1,36 @@
+using Hip.Kernels;
+
+namespace Hip.Inference;
+
+/// <summary>Which attention the model's layers use.</summary>
+public enum AttentionKind
+{
+    /// <summary>Exact attention over every cached key in every layer.</summary>
+    Dense,
+    /// <summary>HiP sparse attention (dense in the first layers; see the HiP options).</summary>
+    Hip,
+}
+
+/// <summary>Runtime settings of an <see cref="InferenceEngine"/>, checked once at start-up.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>KV-cache positions (prompt + output); null takes the model's trained context length.</summary>
+    public int? ContextLength { get; init; }
+    public AttentionKind Attention { get; init; } = AttentionKind.Dense;
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
+    /// <summary>Most prompt tokens per forward pass; null picks 512 on CUDA, 32 on the CPU accelerator.</summary>
+    public int? PrefillChunk { get; init; }
+    /// <summary>A SentencePiece .model for checkpoints without a tokenizer inside (llama2.c .bin).</summary>
+    public string? TokenizerPath { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (ContextLength is int length && length <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), length, "ContextLength must be > 0 (or null for the model's own).");
+        if (PrefillChunk is int chunk && chunk <= 0)
+            throw new ArgumentOutOfRangeException(nameof(PrefillChunk), chunk, "PrefillChunk must be > 0 (or null for the default).");
+        if (!Enum.IsDefined(Attention))
+            throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "Attention must be Dense or Hip.");
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Hip.Kernels;
+
+namespace Hip.Inference;
+
+/// <summary>
+/// A loaded model ready to generate: the device, the weights, one KV cache and the tokenizer. Requests are served one
+/// at a time in arrival order (a queue); each streams its tokens as they are decoded.
+/// </summary>
+public sealed class InferenceEngine : IDisposable
+{
+    private readonly Gpu _gpu;
+    private readonly bool _ownsGpu;
+    private readonly LlamaModel _model;
+    private readonly KvCache _cache;
+    private readonly Sampler _sampler;
+    private readonly float[] _logits;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly int _prefillChunk;
+
+    public string ModelPath { get; }
+    /// <summary>The model's name: GGUF general.name, else the file name without extension.</summary>
+    public string ModelId { get; }
+    public LlamaConfig Config => _model.Config;
+    public HipTokenizer Tokenizer { get; }
+    /// <summary>The model file's key-values (GGUF metadata such as tokenizer.chat_template; empty for llama2.c).</summary>
+    public IReadOnlyDictionary<string, object> Metadata { get; }
+    public EngineOptions Options { get; }
+    /// <summary>Positions of the KV cache: prompt plus output must fit.</summary>
+    public int ContextLength => _cache.Capacity;
+    public string DeviceDescription => _gpu.Description;
+    public long WeightBytes => _model.WeightBytes;
+    public long KvCacheBytes => _cache.SizeInBytes;
+    public TimeSpan LoadTime { get; }
+
+    private InferenceEngine(string path, LlamaCheckpoint checkpoint, HipTokenizer tokenizer, EngineOptions options, Gpu gpu, bool ownsGpu)
+    {
+        var watch = Stopwatch.StartNew();
+        ModelPath = path;
+        Options = options;
+        Tokenizer = tokenizer;
+        Metadata = checkpoint.Metadata;
+        _gpu = gpu;
+        _ownsGpu = ownsGpu;
+        ModelId = checkpoint.Metadata.TryGetValue("general.name", out var name) && name is string s && s.Length > 0
+            ? s : Path.GetFileNameWithoutExtension(path);
+        var config = checkpoint.Config;
+        int context = options.ContextLength ?? config.ContextLength;
+        _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 512 : 32);
+        var kernels = gpu.Kernels;
+        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), _ => CreateAttention(kernels, config, options));
+        _cache = _model.CreateCache(context);
+        _sampler = new Sampler(config.VocabSize);
+        _logits = new float[config.VocabSize];
+        LoadTime = watch.Elapsed;
+    }
+
+    private static IAttentionPolicy CreateAttention(KernelSet kernels, LlamaConfig config, EngineOptions options) => options.Attention switch
+    {
+        AttentionKind.Dense => new DenseAttentionPolicy(kernels, config),
+        _ => throw new NotSupportedException($"Attention '{options.Attention}' is not available in this build."),
+    };
+
+    /// <summary>Loads a GGUF or llama2.c model onto the device chosen by <see cref="EngineOptions.Device"/>.</summary>
+    /// <param name="gpu">An accelerator to share (not disposed by the engine); null creates one from the options.</param>
+    public static InferenceEngine Load(string modelPath, EngineOptions? options = null, Gpu? gpu = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        options ??= new EngineOptions();
+        options.Validate();
+        var checkpoint = ModelLoader.Load(modelPath);
+        var tokenizer = TokenizerLoader.ForModel(modelPath, checkpoint, options.TokenizerPath);
+        bool ownsGpu = gpu is null;
+        gpu ??= Gpu.Create(options.Device);
+        try
+        {
+            return new InferenceEngine(modelPath, checkpoint, tokenizer, options, gpu, ownsGpu);
+        }
+        catch
+        {
+            if (ownsGpu)
+                gpu.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Generates after <paramref name="promptTokens"/>, yielding each new token id as soon as it is decoded. Ends at the
+    /// end-of-sequence token (not yielded), after <see cref="SamplingParams.MaxTokens"/>, or when the context is full.
+    /// </summary>
+    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptTokens, SamplingParams sampling, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        ArgumentNullException.ThrowIfNull(sampling);
+        sampling.Validate();
+        if (promptTokens.Count == 0)
+            throw new ArgumentException("The prompt has no tokens; give at least the begin-of-sequence token.", nameof(promptTokens));
+        if (promptTokens.Count >= ContextLength)
+            throw new ArgumentException(
+                $"The prompt has {promptTokens.Count} tokens but the context holds {ContextLength} (prompt and output together): " +
+                "shorten the prompt or raise EngineOptions.ContextLength.", nameof(promptTokens));
+        foreach (int id in promptTokens)
+            if ((uint)id >= (uint)Config.VocabSize)
+                throw new ArgumentException($"Prompt token id {id} is outside the vocabulary [0, {Config.VocabSize}).", nameof(promptTokens));
+        return GenerateCoreAsync(promptTokens.ToArray(), sampling, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<int> GenerateCoreAsync(int[] prompt, SamplingParams sampling, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Run(() => Prefill(prompt, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var random = sampling.Seed is int seed ? new Random(seed) : new Random();
+            bool onDevice = sampling.IsGreedy && !sampling.HasPenalties;
+            _sampler.Reset();
+            for (int produced = 0; produced < sampling.MaxTokens; produced++)
+            {
+                int next;
+                if (onDevice)
+                {
+                    next = _model.ArgMaxToInput();
+                }
+                else
+                {
+                    _model.ReadLogits(_logits);
+                    next = _sampler.Sample(_logits, sampling, random);
+                }
+                if (sampling.StopAtEndOfSequence && next == Tokenizer.EosId)
+                    yield break;
+                _sampler.Accept(next);
+                yield return next;
+                cancellationToken.ThrowIfCancellationRequested();
+                if (produced + 1 == sampling.MaxTokens || _cache.Length >= _cache.Capacity)
+                    yield break;
+                if (!onDevice)
+                    _model.SetTokens([next]);
+                _model.Forward(1, _cache);
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private void Prefill(int[] prompt, CancellationToken cancellationToken)
+    {
+        _cache.Clear();
+        for (int start = 0; start < prompt.Length; start += _model.MaxBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(_model.MaxBatch, prompt.Length - start);
+            _model.SetTokens(prompt.AsSpan(start, count));
+            _model.Forward(count, _cache);
+        }
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _model.Dispose();
+        if (_ownsGpu)
+            _gpu.Dispose();
+        _turn.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Inference;
+
+/// <summary>
+/// Keys and values of one sequence for every layer, on the device: [layers, kvHeads, capacity, headDim] each, keys
+/// stored after RoPE. <see cref="Length"/> counts the positions filled so far.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _keys;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _values;
+    private readonly long _layerStride;
+
+    public int LayerCount { get; }
+    public int KvHeadCount { get; }
+    public int HeadDim { get; }
+    public int Capacity { get; }
+    public int Length { get; internal set; }
+    public long SizeInBytes => 2 * _layerStride * LayerCount * sizeof(float);
+
+    public KvCache(Accelerator accelerator, int layers, int kvHeads, int headDim, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        LayerCount = layers;
+        KvHeadCount = kvHeads;
+        HeadDim = headDim;
+        Capacity = capacity;
+        _layerStride = (long)kvHeads * capacity * headDim;
+        long bytes = 2 * _layerStride * layers * sizeof(float);
+        if (bytes > accelerator.MemorySize)
+            throw new InvalidOperationException(
+                $"The KV cache for {capacity} tokens needs {bytes / (1024.0 * 1024 * 1024):F2} GiB, more than the device's " +
+                $"{accelerator.MemorySize / (1024.0 * 1024 * 1024):F2} GiB: lower EngineOptions.ContextLength.");
+        _keys = accelerator.Allocate1D<float>(_layerStride * layers);
+        _values = accelerator.Allocate1D<float>(_layerStride * layers);
+    }
+
+    /// <summary>Layer l's keys: [kvHeads, capacity, headDim].</summary>
+    public ArrayView<float> Keys(int layer) => _keys.View.SubView(layer * _layerStride, _layerStride);
+
+    /// <summary>Layer l's values: [kvHeads, capacity, headDim].</summary>
+    public ArrayView<float> Values(int layer) => _values.View.SubView(layer * _layerStride, _layerStride);
+
+    /// <summary>Forgets every position (the memory is reused).</summary>
+    public void Clear() => Length = 0;
+
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _values.Dispose();
+    }
+}

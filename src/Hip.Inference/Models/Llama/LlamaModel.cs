@@ -1,0 +1,145 @@
+using Hip.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Inference;
+
+/// <summary>
+/// The Llama forward pass on the device. Tokens go in through <see cref="SetTokens"/> (prompts) or stay on the device
+/// (<see cref="ArgMaxToInput"/>, greedy decode); the next-token logits of the last position land in <see cref="Logits"/>.
+/// </summary>
+public sealed class LlamaModel : IDisposable
+{
+    // Legend: x residual stream, xb/xb2 scratch rows, q/k/v projections, att attention output, hb/hb2 FFN hidden,
+    // l layer, all activations [rows ≤ MaxBatch, width].
+    private readonly LlamaConfig _config;
+    private readonly KernelSet _kernels;
+    private readonly LlamaWeights _weights;
+    private readonly IAttentionPolicy[] _attention;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _tokens;
+    private readonly int[] _hostToken = new int[1];
+
+    public LlamaConfig Config => _config;
+    public KernelSet Kernels => _kernels;
+
+    /// <summary>The most tokens one <see cref="Forward"/> call takes (longer prompts are fed in chunks).</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Positions the RoPE tables cover; caches may not be longer.</summary>
+    public int MaxPositions { get; }
+
+    /// <summary>Next-token logits of the last forwarded position: [vocab].</summary>
+    public ArrayView<float> Logits => _logits.View;
+
+    public long WeightBytes => _weights.SizeInBytes;
+
+    /// <param name="attention">One policy per layer (dense or HiP), chosen by the caller.</param>
+    public LlamaModel(KernelSet kernels, LlamaCheckpoint checkpoint, int maxPositions, int maxBatch,
+        Func<int, IAttentionPolicy> attention)
+    {
+        _config = checkpoint.Config;
+        _kernels = kernels;
+        MaxBatch = maxBatch;
+        MaxPositions = maxPositions;
+        var a = kernels.Accelerator;
+        _weights = new LlamaWeights(a, checkpoint);
+        var c = _config;
+        _x = a.Allocate1D<float>((long)maxBatch * c.Dim);
+        _xb = a.Allocate1D<float>((long)maxBatch * c.Dim);
+        _xb2 = a.Allocate1D<float>((long)maxBatch * c.Dim);
+        _q = a.Allocate1D<float>((long)maxBatch * c.Dim);
+        _k = a.Allocate1D<float>((long)maxBatch * c.KvDim);
+        _v = a.Allocate1D<float>((long)maxBatch * c.KvDim);
+        _att = a.Allocate1D<float>((long)maxBatch * c.Dim);
+        _hb = a.Allocate1D<float>((long)maxBatch * c.HiddenDim);
+        _hb2 = a.Allocate1D<float>((long)maxBatch * c.HiddenDim);
+        _logits = a.Allocate1D<float>(c.VocabSize);
+        _tokens = a.Allocate1D<int>(maxBatch);
+        var (cos, sin) = Rope.Tables(maxPositions, c.HeadDim, c.RopeTheta);
+        _cos = a.Allocate1D(cos);
+        _sin = a.Allocate1D(sin);
+        _attention = Enumerable.Range(0, c.LayerCount).Select(attention).ToArray();
+    }
+
+    /// <summary>A KV cache shaped for this model.</summary>
+    public KvCache CreateCache(int capacity)
+    {
+        if (capacity > MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"The model was built for at most {MaxPositions} positions.");
+        return new KvCache(_kernels.Accelerator, _config.LayerCount, _config.KvHeadCount, _config.HeadDim, capacity);
+    }
+
+    /// <summary>Copies up to <see cref="MaxBatch"/> token ids to the device input slots.</summary>
+    public void SetTokens(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens.Length, $"At most {MaxBatch} tokens per forward pass.");
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)_config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), id, $"Token id outside the vocabulary [0, {_config.VocabSize}).");
+        _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(tokens);
+    }
+
+    /// <summary>Runs the input slots 0 .. count − 1 at the cache's next positions and appends their keys and values.</summary>
+    public void Forward(int count, KvCache cache)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxBatch);
+        int startPos = cache.Length;
+        if (startPos + count > cache.Capacity)
+            throw new InvalidOperationException($"The KV cache holds {cache.Capacity} positions; {startPos} are used and {count} more do not fit.");
+        if (startPos == 0)
+            foreach (var policy in _attention)
+                policy.Reset();
+
+        var (c, w, op) = (_config, _weights, _kernels);
+        ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View;
+        ArrayView<float> att = _att.View, hb = _hb.View, hb2 = _hb2.View;
+        op.Embed(w.TokenEmbedding, _tokens.View, count, x);
+        for (int l = 0; l < c.LayerCount; l++)
+        {
+            var layer = w.Layers[l];
+            // attention
+            op.RmsNorm(x, layer.AttentionNorm.View, xb, count, c.Dim, c.RmsEps);
+            op.MatMul(xb, layer.Wq, q, count);
+            op.MatMul(xb, layer.Wk, k, count);
+            op.MatMul(xb, layer.Wv, v, count);
+            op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout);
+            op.KvStore(k, v, cache.Keys(l), cache.Values(l), count, c.KvHeadCount, c.HeadDim, cache.Capacity, startPos);
+            _attention[l].Run(l, q, cache, count, startPos, att);
+            op.MatMul(att, layer.Wo, xb2, count);
+            op.ResidualAdd(x, xb2, count * c.Dim);
+            // feed-forward (SwiGLU)
+            op.RmsNorm(x, layer.FfnNorm.View, xb, count, c.Dim, c.RmsEps);
+            op.MatMul(xb, layer.W1, hb, count);
+            op.MatMul(xb, layer.W3, hb2, count);
+            op.SwiGlu(hb, hb2, count * c.HiddenDim);
+            op.MatMul(hb, layer.W2, xb2, count);
+            op.ResidualAdd(x, xb2, count * c.Dim);
+        }
+        // classifier on the last position only
+        var last = x.SubView((long)(count - 1) * c.Dim, c.Dim);
+        op.RmsNorm(last, w.OutputNorm.View, xb, 1, c.Dim, c.RmsEps);
+        op.MatMul(xb, w.Output, _logits.View, 1);
+        cache.Length = startPos + count;
+    }
+
+    /// <summary>Greedy step: writes argmax(logits) into input slot 0 for the next forward pass and returns it.</summary>
+    public int ArgMaxToInput()
+    {
+        _kernels.ArgMax(_logits.View, _config.VocabSize, _tokens.View, 0);
+        _tokens.View.SubView(0, 1).CopyToCPU(_hostToken);
+        return _hostToken[0];
+    }
+
+    /// <summary>Copies the logits to the host (samplers that need the whole row).</summary>
+    public void ReadLogits(Span<float> destination) => _logits.View.BaseView.CopyToCPU(destination);
+
+    public void Dispose()
+    {
+        foreach (var buffer in new MemoryBuffer[] { _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin, _tokens })
+            buffer.Dispose();
+        _weights.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+namespace Hip.Inference;
+
+/// <summary>Per-request decoding settings. Temperature 0 is greedy (argmax on the device).</summary>
+public sealed record SamplingParams
+{
+    public float Temperature { get; init; } = 0.8f;
+    /// <summary>Keep only the K most likely tokens; 0 turns it off.</summary>
+    public int TopK { get; init; }
+    /// <summary>Nucleus sampling: keep the smallest set whose probability reaches P; 1 turns it off.</summary>
+    public float TopP { get; init; } = 1f;
+    /// <summary>Drop tokens less likely than MinP times the most likely one; 0 turns it off.</summary>
+    public float MinP { get; init; }
+    /// <summary>Subtracted from a token's logit once per earlier occurrence in the output.</summary>
+    public float FrequencyPenalty { get; init; }
+    /// <summary>Subtracted from a token's logit once if it occurred in the output.</summary>
+    public float PresencePenalty { get; init; }
+    /// <summary>Fixes the random stream: the same seed, prompt and settings give the same tokens.</summary>
+    public int? Seed { get; init; }
+    public int MaxTokens { get; init; } = 256;
+    /// <summary>End at the model's end-of-sequence token (not emitted).</summary>
+    public bool StopAtEndOfSequence { get; init; } = true;
+
+    public static SamplingParams Greedy { get; } = new() { Temperature = 0f };
+
+    public bool IsGreedy => Temperature == 0f;
+    internal bool HasPenalties => FrequencyPenalty != 0f || PresencePenalty != 0f;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!(Temperature >= 0f) || float.IsInfinity(Temperature))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be a finite number ≥ 0 (0 = greedy).");
+        if (TopK < 0)
+            throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be ≥ 0 (0 = off).");
+        if (!(TopP > 0f && TopP <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "TopP must be in (0, 1] (1 = off).");
+        if (!(MinP >= 0f && MinP < 1f))
+            throw new ArgumentOutOfRangeException(nameof(MinP), MinP, "MinP must be in [0, 1) (0 = off).");
+        if (!float.IsFinite(FrequencyPenalty))
+            throw new ArgumentOutOfRangeException(nameof(FrequencyPenalty), FrequencyPenalty, "FrequencyPenalty must be finite.");
+        if (!float.IsFinite(PresencePenalty))
+            throw new ArgumentOutOfRangeException(nameof(PresencePenalty), PresencePenalty, "PresencePenalty must be finite.");
+        if (MaxTokens <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be > 0.");
+    }
+}
