@@ -1,47 +1,59 @@
-// Streams a continuation of a prompt from the embedded stories260K model (or --model PATH).
+// Streams a continuation of a prompt from the embedded stories260K model (or --model PATH) through HipChatClient,
+// the IChatClient a Microsoft.Extensions.AI or Semantic Kernel app would use.
 //   dotnet run --project samples/Hip.Samples.Chat -- --prompt "Once upon a time" --max-tokens 60 --temperature 0
 using System.Diagnostics;
 using Hip.Inference;
 using Hip.Kernels;
+using Hip.SemanticKernel;
+using Microsoft.Extensions.AI;
 
 var arguments = CommandLine.Parse(args);
 if (arguments is null)
     return 2;
 
-var engineOptions = new EngineOptions
+var modelOptions = new HipChatClientOptions
 {
+    ModelPath = arguments.ModelPath,
+    TokenizerPath = arguments.TokenizerPath,
     ContextLength = arguments.ContextLength,
     Attention = arguments.Attention,
     Device = arguments.Device,
-    TokenizerPath = arguments.TokenizerPath,
 };
-var sampling = new SamplingParams
+var chatOptions = new ChatOptions
 {
     Temperature = arguments.Temperature,
     TopK = arguments.TopK,
     TopP = arguments.TopP,
     Seed = arguments.Seed,
-    MaxTokens = arguments.MaxTokens,
+    MaxOutputTokens = arguments.MaxTokens,
 };
+List<ChatMessage> messages = arguments.SystemPrompt is { } system
+    ? [new(ChatRole.System, system), new(ChatRole.User, arguments.Prompt)]
+    : [new(ChatRole.User, arguments.Prompt)];
 
 try
 {
-    sampling.Validate();
-    using var engine = InferenceEngine.Load(arguments.ModelPath, engineOptions);
-    Console.Error.WriteLine($"model {engine.ModelId} ({engine.Config.LayerCount} layers, dim {engine.Config.Dim}, vocab {engine.Config.VocabSize}) on {engine.DeviceDescription}");
+    using var model = new HipModel(modelOptions);
+    var engine = await model.LoadAsync();
+    Console.Error.WriteLine($"model {engine.ModelId} ({engine.Config.LayerCount} layers, dim {engine.Config.Dim}, vocab {engine.Config.VocabSize}) " +
+        $"on {engine.DeviceDescription}, chat template {model.ChatTemplate}");
+    using IChatClient client = new HipChatClient(model);
 
-    var prompt = engine.Tokenizer.Encode(arguments.Prompt, addBos: true);
-    var decoder = new StreamingDecoder(engine.Tokenizer, prompt);
-    Console.Write(arguments.Prompt);
     var watch = Stopwatch.StartNew();
-    int produced = 0;
-    await foreach (int token in engine.GenerateAsync(prompt, sampling))
+    var updates = client.GetStreamingResponseAsync(messages, chatOptions);   // checks the options and the prompt length first
+    Console.Write(arguments.Prompt);
+    UsageDetails? usage = null;
+    ChatFinishReason? finish = null;
+    await foreach (var update in updates)
     {
-        Console.Write(decoder.Append(token));
-        produced++;
+        Console.Write(update.Text);
+        usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
+        finish = update.FinishReason ?? finish;
     }
-    Console.WriteLine(decoder.Flush());
-    Console.Error.WriteLine($"{produced} tokens in {watch.Elapsed.TotalSeconds:F2} s ({produced / watch.Elapsed.TotalSeconds:F1} tokens/s, prompt {prompt.Count} tokens)");
+    Console.WriteLine();
+    long produced = usage?.OutputTokenCount ?? 0;
+    Console.Error.WriteLine($"{produced} tokens in {watch.Elapsed.TotalSeconds:F2} s ({produced / watch.Elapsed.TotalSeconds:F1} tokens/s, " +
+        $"prompt {usage?.InputTokenCount} tokens, finish {finish})");
     return 0;
 }
 catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or FileNotFoundException)
@@ -54,6 +66,7 @@ catch (Exception e) when (e is InvalidDataException or ArgumentException or Inva
 internal sealed record CommandLine
 {
     public string Prompt { get; init; } = "Once upon a time";
+    public string? SystemPrompt { get; init; }
     public string ModelPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
     public string? TokenizerPath { get; init; }
     public int MaxTokens { get; init; } = 200;
@@ -66,7 +79,7 @@ internal sealed record CommandLine
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     private const string Usage = """
-        usage: Hip.Samples.Chat [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
+        usage: Hip.Samples.Chat [--prompt TEXT] [--system TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
                                 [--model PATH] [--tokenizer PATH] [--context N] [--attention dense|hip] [--device auto|cuda|cpu]
         The model defaults to the embedded stories260K; HIP_MODEL=PATH also names one.
         """;
@@ -84,6 +97,7 @@ internal sealed record CommandLine
                 result = args[i] switch
                 {
                     "--prompt" => result with { Prompt = Next() },
+                    "--system" => result with { SystemPrompt = Next() },
                     "--model" => result with { ModelPath = Next() },
                     "--tokenizer" => result with { TokenizerPath = Next() },
                     "--max-tokens" => result with { MaxTokens = int.Parse(Next()) },

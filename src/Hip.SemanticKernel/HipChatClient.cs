@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Hip.Inference;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hip.SemanticKernel;
+
+/// <summary>
+/// An <see cref="IChatClient"/> over a local model running in this process. Messages go through the model's chat
+/// template; text streams as tokens decode (holding back incomplete UTF-8 and possible stop-string starts); the last
+/// update carries the finish reason and usage. Safe for concurrent use: the engine serves requests in arrival order.
+/// Stateless: every call sends the whole conversation, and no ConversationId is returned.
+/// </summary>
+/// <remarks>
+/// Honoured <see cref="ChatOptions"/>: Temperature (0 = greedy), TopP, TopK, Seed, MaxOutputTokens (default: until
+/// end-of-sequence or a full context), StopSequences, FrequencyPenalty, PresencePenalty, Instructions (a leading
+/// system message), ModelId (must name this model), RawRepresentationFactory (a <see cref="SamplingParams"/> to start
+/// from) and AdditionalProperties <see cref="MinPKey"/> and <see cref="IgnoreEosKey"/>. Tools are ignored; JSON
+/// response formats and required tool modes are refused.
+/// </remarks>
+public sealed class HipChatClient : IChatClient
+{
+    /// <summary>Name of the ActivitySource and Meter the client reports to.</summary>
+    public const string TelemetrySourceName = "Hip.Agents";
+
+    /// <summary>Provider name in <see cref="ChatClientMetadata"/>.</summary>
+    public const string ProviderName = "hip";
+
+    /// <summary>AdditionalProperties key: min-p sampling, a number in [0, 1) (0 = off).</summary>
+    public const string MinPKey = "min_p";
+
+    /// <summary>AdditionalProperties key: true keeps generating past the end-of-sequence token.</summary>
+    public const string IgnoreEosKey = "ignore_eos";
+
+    private readonly HipModel _model;
+    private readonly bool _ownsModel;
+    private readonly ILogger _logger;
+
+    /// <summary>Serves an already loaded engine, which stays the caller's to dispose.</summary>
+    /// <param name="options">Optional: only ModelId, ChatTemplate and ChatTemplateFormat are used.</param>
+    public HipChatClient(InferenceEngine engine, HipChatClientOptions? options = null, ILogger<HipChatClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        _model = new HipModel(engine, options);
+        _ownsModel = true;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Serves <paramref name="model"/>, loaded or still loading (requests wait); the model is not disposed here.</summary>
+    public HipChatClient(HipModel model, ILogger<HipChatClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The model this client serves.</summary>
+    public HipModel Model => _model;
+
+    /// <summary>Provider "hip", the model file as a file:// URI, and the model id.</summary>
+    public ChatClientMetadata Metadata => new(ProviderName, new Uri(Path.GetFullPath(_model.ModelPath)), _model.ModelId);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var updates = GetStreamingResponseAsync(messages, options, cancellationToken);
+        return await updates.ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = ChatMessageMapping.ToTemplateMessages(messages, options?.Instructions);
+        ChatOptionsMapping.ThrowIfUnsupported(options);
+        var sampling = ChatOptionsMapping.ToSamplingParams(options, this);
+        var stops = ChatOptionsMapping.ToStopSequences(options);
+        string? modelId = options?.ModelId;
+        // with the model loaded, check the model id and the prompt length now rather than at the first update
+        var request = _model.Loaded is { } loaded ? Prepare(loaded, turns, sampling, stops, modelId) : null;
+        return StreamAsync(request, turns, sampling, stops, modelId, cancellationToken);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+            return null;
+        if (serviceType == typeof(ChatClientMetadata))
+            return Metadata;
+        if (serviceType.IsInstanceOfType(this))
+            return this;
+        if (serviceType.IsInstanceOfType(_model))
+            return _model;
+        if (_model.Loaded is not { } loaded)
+            return null;
+        object?[] services = [loaded.Engine, loaded.Engine.Tokenizer, loaded.Engine.Tokenizer.Inner, loaded.Template];
+        return services.FirstOrDefault(serviceType.IsInstanceOfType);
+    }
+
+    /// <summary>Frees the model only when this client made it (the engine constructor); a shared <see cref="HipModel"/> stays.</summary>
+    public void Dispose()
+    {
+        if (_ownsModel)
+            _model.Dispose();
+    }
+
+    private sealed record Request(LoadedModel Model, IReadOnlyList<int> Prompt, SamplingParams Sampling, IReadOnlyList<string> Stops);
+
+    private static Request Prepare(LoadedModel model, List<ChatTemplateMessage> turns, SamplingParams sampling, IReadOnlyList<string> stops, string? modelId)
+    {
+        if (modelId is not null && !NamesModel(model, modelId))
+            throw new ArgumentException(
+                $"ChatOptions.ModelId '{modelId}' names another model: this client serves '{model.ModelId}' ({model.Engine.ModelPath}).",
+                nameof(ChatOptions.ModelId));
+        var prompt = model.Encoder.Encode(model.Template, turns);
+        int context = model.Engine.ContextLength;
+        if (prompt.Count >= context)
+            throw new ArgumentException(
+                $"The prompt is {prompt.Count} tokens after the '{model.Template.Name}' chat template, but the context holds {context} " +
+                "(prompt and output together): shorten the conversation or raise HipChatClientOptions.ContextLength.", "messages");
+        return new Request(model, prompt, sampling, [.. stops, .. model.EndOfTurnTexts]);
+    }
+
+    /// <summary>The model's id, its file name with or without extension, or its path.</summary>
+    private static bool NamesModel(LoadedModel model, string modelId)
+    {
+        string path = model.Engine.ModelPath;
+        return new[] { model.ModelId, model.Engine.ModelId, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path), path }
+            .Any(name => string.Equals(name, modelId, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Request? request, List<ChatTemplateMessage> turns, SamplingParams sampling,
+        IReadOnlyList<string> stops, string? modelId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        request ??= Prepare(await _model.GetLoadedAsync(cancellationToken).ConfigureAwait(false), turns, sampling, stops, modelId);
+        var (model, prompt, _, allStops) = request;
+        var engine = model.Engine;
+        string responseId = "hip-" + Guid.NewGuid().ToString("N");
+        var created = DateTimeOffset.UtcNow;
+        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
+        {
+            ResponseId = responseId, MessageId = responseId, ModelId = model.ModelId, CreatedAt = created,
+        };
+
+        using var activity = HipTelemetry.StartGenerate(model.ModelId, prompt.Count);
+        var watch = Stopwatch.StartNew();
+        TimeSpan? firstToken = null;
+        var decoder = new StreamingDecoder(engine.Tokenizer, prompt);
+        var matcher = new StopSequenceMatcher(allStops);
+        int produced = 0;
+        ChatFinishReason? finish = null;
+        try
+        {
+            await foreach (int id in engine.GenerateAsync(prompt, sampling, cancellationToken).ConfigureAwait(false))
+            {
+                produced++;
+                firstToken ??= watch.Elapsed;
+                if (model.EndOfTurnTokenIds.Contains(id))
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
+                string text = matcher.Append(decoder.Append(id));
+                if (text.Length > 0)
+                    yield return Update([new TextContent(text)]);
+                if (matcher.Stopped)
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
+            }
+            if (finish is null)
+            {
+                string rest = matcher.Append(decoder.Flush());
+                rest += matcher.Flush();
+                if (rest.Length > 0)
+                    yield return Update([new TextContent(rest)]);
+                // the engine ends without EOS only at MaxTokens or a full context (prompt + output = context + 1)
+                bool cutShort = produced >= sampling.MaxTokens || prompt.Count + produced > engine.ContextLength;
+                finish = matcher.Stopped || !cutShort ? ChatFinishReason.Stop : ChatFinishReason.Length;
+            }
+        }
+        finally
+        {
+            if (finish is null)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "cancelled or failed");
+                HipLog.ResponseAbandoned(_logger, responseId, produced);
+            }
+        }
+
+        var total = watch.Elapsed;
+        HipTelemetry.Record(activity, model.ModelId, prompt.Count, produced, firstToken, total, finish.Value.Value);
+        double decodeSeconds = (total - (firstToken ?? total)).TotalSeconds;
+        HipLog.ResponseCompleted(_logger, responseId, prompt.Count, produced, finish.Value.Value,
+            (firstToken ?? total).TotalMilliseconds, produced > 1 && decodeSeconds > 0 ? (produced - 1) / decodeSeconds : 0);
+
+        var usage = new UsageDetails { InputTokenCount = prompt.Count, OutputTokenCount = produced, TotalTokenCount = prompt.Count + produced };
+        var last = Update([new UsageContent(usage)]);
+        last.FinishReason = finish;
+        yield return last;
+    }
+}
