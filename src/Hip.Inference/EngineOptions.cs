@@ -17,9 +17,16 @@ public sealed record EngineOptions
     /// <summary>KV-cache positions (prompt + output); null takes the model's trained context length.</summary>
     public int? ContextLength { get; init; }
     public AttentionKind Attention { get; init; } = AttentionKind.Dense;
+    /// <summary>HiP's settings (k, block sizes, sink, window, refresh interval, dense layers), used when Attention is Hip.</summary>
+    public HipAttentionOptions Hip { get; init; } = new();
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
     /// <summary>Most prompt tokens per forward pass; null picks 512 on CUDA, 32 on the CPU accelerator.</summary>
     public int? PrefillChunk { get; init; }
+    /// <summary>
+    /// KV caches kept for prefix reuse: each holds a whole context, and a request reuses the longest matching prefix
+    /// (earlier turns, shared system prompts). More slots keep more conversations warm at the cost of memory.
+    /// </summary>
+    public int PrefixCacheSlots { get; init; } = 1;
     /// <summary>A SentencePiece .model for checkpoints without a tokenizer inside (llama2.c .bin).</summary>
     public string? TokenizerPath { get; init; }
 
@@ -30,7 +37,12 @@ public sealed record EngineOptions
             throw new ArgumentOutOfRangeException(nameof(ContextLength), length, "ContextLength must be > 0 (or null for the model's own).");
         if (PrefillChunk is int chunk && chunk <= 0)
             throw new ArgumentOutOfRangeException(nameof(PrefillChunk), chunk, "PrefillChunk must be > 0 (or null for the default).");
+        if (PrefixCacheSlots is < 1 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(PrefixCacheSlots), PrefixCacheSlots, "PrefixCacheSlots must be between 1 and 64.");
         if (!Enum.IsDefined(Attention))
             throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "Attention must be Dense or Hip.");
+        ArgumentNullException.ThrowIfNull(Hip);
+        if (Attention == AttentionKind.Hip)
+            Hip.Validate();
     }
 }

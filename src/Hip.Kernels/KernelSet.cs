@@ -48,6 +48,9 @@ public sealed class KernelSet
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int> _attentionPartial;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _splitScratch;   // partial softmax state of split-K attention, grown on demand
 
     /// <summary>Rows from which <see cref="MatMul"/> switches from the warp-per-output kernel to the tiled one.</summary>
     public int TiledMatMulMinRows { get; }
@@ -90,6 +93,8 @@ public sealed class KernelSet
         _matVecPerThreadF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
         _matVecPerThreadBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
         _denseAttentionPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
+        _attentionPartial = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
+        _attentionMerge = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
         _argMaxPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
     }
 
@@ -197,8 +202,35 @@ public sealed class KernelSet
             _denseAttentionPerThread(tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
             return;
         }
-        var config = new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize);
-        _denseAttention(config, q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+        // Flash-decoding: enough splits that tokens * heads * splits warps fill the GPU, at least 256 keys a split.
+        int rows = tokens * heads, keys = startPos + tokens;
+        int splits = Math.Clamp(CeilDiv(SplitTargetWarps, rows), 1, Math.Max(1, keys / MinSplitKeys));
+        int splitLength = CeilDiv(keys, splits);
+        long rowSlots = (long)rows * splits;
+        var scratch = Scratch(rowSlots * (headDim + 2));
+        var partialMax = scratch.SubView(0, rowSlots);
+        var partialSum = scratch.SubView(rowSlots, rowSlots);
+        var partialAcc = scratch.SubView(2 * rowSlots, rowSlots * headDim);
+        var config = new KernelConfig(new Index2D(CeilDiv(rows, _warpsPerGroup), splits), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
+        _attentionPartial(config, q, kCache, vCache, partialMax, partialSum, partialAcc, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splitLength);
+        _attentionMerge(rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
+    }
+
+    private const int SplitTargetWarps = 132 * 64;   // about 4 waves of 16 warps on each of an H100's 132 SMs
+    private const int MinSplitKeys = 256;
+
+    private ArrayView<float> Scratch(long length)
+    {
+        if (_splitScratch is null || _splitScratch.Length < length)
+        {
+            if (_splitScratch is not null)
+            {
+                _accelerator.Synchronize();   // queued kernels may still read the old buffer
+                _splitScratch.Dispose();
+            }
+            _splitScratch = _accelerator.Allocate1D<float>(Math.Max(length, 1 << 16));
+        }
+        return _splitScratch.View.SubView(0, length);
     }
 
     /// <summary>gate = silu(gate) · up over the first n elements.</summary>

@@ -13,7 +13,7 @@ public sealed class InferenceEngine : IDisposable
     private readonly Gpu _gpu;
     private readonly bool _ownsGpu;
     private readonly LlamaModel _model;
-    private readonly KvCache _cache;
+    private readonly PrefixCache _prefixes;
     private readonly Sampler _sampler;
     private readonly float[] _logits;
     private readonly SemaphoreSlim _turn = new(1, 1);
@@ -28,10 +28,10 @@ public sealed class InferenceEngine : IDisposable
     public IReadOnlyDictionary<string, object> Metadata { get; }
     public EngineOptions Options { get; }
     /// <summary>Positions of the KV cache: prompt plus output must fit.</summary>
-    public int ContextLength => _cache.Capacity;
+    public int ContextLength { get; }
     public string DeviceDescription => _gpu.Description;
     public long WeightBytes => _model.WeightBytes;
-    public long KvCacheBytes => _cache.SizeInBytes;
+    public long KvCacheBytes => _prefixes.SizeInBytes;
     public TimeSpan LoadTime { get; }
 
     private InferenceEngine(string path, LlamaCheckpoint checkpoint, HipTokenizer tokenizer, EngineOptions options, Gpu gpu, bool ownsGpu)
@@ -49,18 +49,16 @@ public sealed class InferenceEngine : IDisposable
         int context = options.ContextLength ?? config.ContextLength;
         _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 512 : 32);
         var kernels = gpu.Kernels;
-        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), _ => CreateAttention(kernels, config, options));
-        _cache = _model.CreateCache(context);
+        IAttentionPolicy attention = options.Attention == AttentionKind.Hip
+            ? new HipAttentionPolicy(kernels, config, options.Hip)
+            : new DenseAttentionPolicy(kernels, config);
+        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), _ => attention);
+        ContextLength = context;
+        _prefixes = new PrefixCache(_model, context, options.PrefixCacheSlots);
         _sampler = new Sampler(config.VocabSize);
         _logits = new float[config.VocabSize];
         LoadTime = watch.Elapsed;
     }
-
-    private static IAttentionPolicy CreateAttention(KernelSet kernels, LlamaConfig config, EngineOptions options) => options.Attention switch
-    {
-        AttentionKind.Dense => new DenseAttentionPolicy(kernels, config),
-        _ => throw new NotSupportedException($"Attention '{options.Attention}' is not available in this build."),
-    };
 
     /// <summary>Loads a GGUF or llama2.c model onto the device chosen by <see cref="EngineOptions.Device"/>.</summary>
     /// <param name="gpu">An accelerator to share (not disposed by the engine); null creates one from the options.</param>
@@ -87,9 +85,15 @@ public sealed class InferenceEngine : IDisposable
 
     /// <summary>
     /// Generates after <paramref name="promptTokens"/>, yielding each new token id as soon as it is decoded. Ends at the
-    /// end-of-sequence token (not yielded), after <see cref="SamplingParams.MaxTokens"/>, or when the context is full.
+    /// end-of-sequence token (not yielded), after <see cref="SamplingParams.MaxTokens"/>, when a token constraint
+    /// completes, or when the context is full.
     /// </summary>
-    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptTokens, SamplingParams sampling, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptTokens, SamplingParams sampling, CancellationToken cancellationToken = default) =>
+        GenerateAsync(promptTokens, sampling, null, cancellationToken);
+
+    /// <summary>As the other overload; <paramref name="status"/> is filled in as the request runs (finish reason, cached prompt tokens, timings).</summary>
+    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptTokens, SamplingParams sampling, GenerationStatus? status,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(promptTokens);
         ArgumentNullException.ThrowIfNull(sampling);
@@ -103,17 +107,24 @@ public sealed class InferenceEngine : IDisposable
         foreach (int id in promptTokens)
             if ((uint)id >= (uint)Config.VocabSize)
                 throw new ArgumentException($"Prompt token id {id} is outside the vocabulary [0, {Config.VocabSize}).", nameof(promptTokens));
-        return GenerateCoreAsync(promptTokens.ToArray(), sampling, cancellationToken);
+        return GenerateCoreAsync(promptTokens.ToArray(), sampling, status ?? new GenerationStatus(), cancellationToken);
     }
 
-    private async IAsyncEnumerable<int> GenerateCoreAsync(int[] prompt, SamplingParams sampling, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<int> GenerateCoreAsync(int[] prompt, SamplingParams sampling, GenerationStatus status,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var watch = Stopwatch.StartNew();
+        status.PromptTokens = prompt.Length;
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        status.QueueTime = watch.Elapsed;
+        status.Finish = GenerationFinish.Cancelled;   // until a normal end says otherwise
         try
         {
-            await Task.Run(() => Prefill(prompt, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var slot = await Task.Run(() => Prefill(prompt, status, cancellationToken), cancellationToken).ConfigureAwait(false);
+            status.PrefillTime = watch.Elapsed - status.QueueTime;
+            var cache = slot.Cache;
             var random = sampling.Seed is int seed ? new Random(seed) : new Random();
-            bool onDevice = sampling.IsGreedy && !sampling.HasPenalties;
+            bool onDevice = sampling.IsDeviceGreedy;
             _sampler.Reset();
             for (int produced = 0; produced < sampling.MaxTokens; produced++)
             {
@@ -127,16 +138,35 @@ public sealed class InferenceEngine : IDisposable
                     _model.ReadLogits(_logits);
                     next = _sampler.Sample(_logits, sampling, random);
                 }
-                if (sampling.StopAtEndOfSequence && next == Tokenizer.EosId)
+                if (sampling.StopAtEndOfSequence && next == Tokenizer.EosId && sampling.Constraint is null)
+                {
+                    status.Finish = GenerationFinish.Stop;
                     yield break;
+                }
                 _sampler.Accept(next);
+                sampling.Constraint?.Accept(next);
+                status.GeneratedTokens = produced + 1;
                 yield return next;
                 cancellationToken.ThrowIfCancellationRequested();
-                if (produced + 1 == sampling.MaxTokens || _cache.Length >= _cache.Capacity)
+                if (sampling.Constraint?.IsComplete == true)
+                {
+                    status.Finish = GenerationFinish.Stop;
                     yield break;
+                }
+                if (produced + 1 == sampling.MaxTokens)
+                {
+                    status.Finish = GenerationFinish.MaxTokens;
+                    yield break;
+                }
+                if (cache.Length >= cache.Capacity)
+                {
+                    status.Finish = GenerationFinish.ContextFull;
+                    yield break;
+                }
                 if (!onDevice)
                     _model.SetTokens([next]);
-                _model.Forward(1, _cache);
+                _model.Forward(1, cache);
+                slot.Tokens.Add(next);
             }
         }
         finally
@@ -145,21 +175,25 @@ public sealed class InferenceEngine : IDisposable
         }
     }
 
-    private void Prefill(int[] prompt, CancellationToken cancellationToken)
+    // Reuses the longest cached prefix of the prompt, then prefills the rest in chunks.
+    private PrefixCache.Slot Prefill(int[] prompt, GenerationStatus status, CancellationToken cancellationToken)
     {
-        _cache.Clear();
-        for (int start = 0; start < prompt.Length; start += _model.MaxBatch)
+        var slot = _prefixes.Acquire(prompt, out int reused);
+        status.CachedPromptTokens = reused;
+        for (int start = reused; start < prompt.Length; start += _model.MaxBatch)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(_model.MaxBatch, prompt.Length - start);
             _model.SetTokens(prompt.AsSpan(start, count));
-            _model.Forward(count, _cache);
+            _model.Forward(count, slot.Cache);
+            slot.Tokens.AddRange(prompt.AsSpan(start, count));
         }
+        return slot;
     }
 
     public void Dispose()
     {
-        _cache.Dispose();
+        _prefixes.Dispose();
         _model.Dispose();
         if (_ownsGpu)
             _gpu.Dispose();

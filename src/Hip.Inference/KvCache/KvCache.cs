@@ -43,6 +43,23 @@ public sealed class KvCache : IDisposable
     /// <summary>Layer l's values: [kvHeads, capacity, headDim].</summary>
     public ArrayView<float> Values(int layer) => _values.View.SubView(layer * _layerStride, _layerStride);
 
+    /// <summary>Copies the first <paramref name="length"/> positions of every layer and head from a cache of the same shape.</summary>
+    public void CopyPrefixFrom(KvCache source, int length)
+    {
+        if (source.LayerCount != LayerCount || source.KvHeadCount != KvHeadCount || source.HeadDim != HeadDim || source.Capacity != Capacity)
+            throw new ArgumentException("Prefix copies need caches of the same shape.", nameof(source));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, source.Length);
+        long headStride = (long)Capacity * HeadDim, count = (long)length * HeadDim;
+        for (int l = 0; l < LayerCount; l++)
+            for (int g = 0; g < KvHeadCount; g++)
+            {
+                long offset = g * headStride;
+                source.Keys(l).SubView(offset, count).CopyTo(Keys(l).SubView(offset, count));
+                source.Values(l).SubView(offset, count).CopyTo(Values(l).SubView(offset, count));
+            }
+        Length = length;
+    }
+
     /// <summary>Forgets every position (the memory is reused).</summary>
     public void Clear() => Length = 0;
 

@@ -38,6 +38,12 @@ public sealed class Sampler
     {
         foreach (int id in _seen)
             logits[id] -= p.FrequencyPenalty * _counts[id] + p.PresencePenalty;
+        if (p.Constraint is { } constraint)
+        {
+            constraint.Apply(logits);
+            if (float.IsNegativeInfinity(logits[ArgMax(logits)]))
+                throw new InvalidOperationException("The token constraint allows no next token: the grammar and the vocabulary do not fit together.");
+        }
         if (p.IsGreedy)
             return ArgMax(logits);
 
@@ -56,6 +62,11 @@ public sealed class Sampler
         double sum = 0;
         for (int i = 0; i < count; i++)
         {
+            if (float.IsPositiveInfinity(_keys[i]))   // a token the constraint ruled out: it and all after it
+            {
+                count = i;
+                break;
+            }
             float prob = MathF.Exp(-_keys[i] - max);
             _keys[i] = prob;
             sum += prob;

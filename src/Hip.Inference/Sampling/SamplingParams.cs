@@ -20,10 +20,14 @@ public sealed record SamplingParams
     /// <summary>End at the model's end-of-sequence token (not emitted).</summary>
     public bool StopAtEndOfSequence { get; init; } = true;
 
+    /// <summary>Restricts the tokens that may come next (JSON schemas, tool calls); stateful, so one per request.</summary>
+    public ITokenConstraint? Constraint { get; init; }
+
     public static SamplingParams Greedy { get; } = new() { Temperature = 0f };
 
     public bool IsGreedy => Temperature == 0f;
-    internal bool HasPenalties => FrequencyPenalty != 0f || PresencePenalty != 0f;
+    /// <summary>True when every draw can be the device's argmax (no host-side logit changes).</summary>
+    internal bool IsDeviceGreedy => IsGreedy && FrequencyPenalty == 0f && PresencePenalty == 0f && Constraint is null;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()

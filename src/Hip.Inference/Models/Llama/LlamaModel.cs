@@ -19,6 +19,8 @@ public sealed class LlamaModel : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _tokens;
     private readonly int[] _hostToken = new int[1];
+    private KvCache? _lastCache;   // the sequence the attention policies' state (HiP masks) belongs to
+    private int _lastEnd;
 
     public LlamaConfig Config => _config;
     public KernelSet Kernels => _kernels;
@@ -34,7 +36,7 @@ public sealed class LlamaModel : IDisposable
 
     public long WeightBytes => _weights.SizeInBytes;
 
-    /// <param name="attention">One policy per layer (dense or HiP), chosen by the caller.</param>
+    /// <param name="attention">The policy of each layer (dense or HiP), chosen by the caller; the model disposes them.</param>
     public LlamaModel(KernelSet kernels, LlamaCheckpoint checkpoint, int maxPositions, int maxBatch,
         Func<int, IAttentionPolicy> attention)
     {
@@ -89,9 +91,11 @@ public sealed class LlamaModel : IDisposable
         int startPos = cache.Length;
         if (startPos + count > cache.Capacity)
             throw new InvalidOperationException($"The KV cache holds {cache.Capacity} positions; {startPos} are used and {count} more do not fit.");
-        if (startPos == 0)
+        if (cache != _lastCache || startPos != _lastEnd)   // another sequence, or a rewound one: cached masks are stale
             foreach (var policy in _attention)
                 policy.Reset();
+        _lastCache = cache;
+        _lastEnd = startPos + count;
 
         var (c, w, op) = (_config, _weights, _kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View;
@@ -141,5 +145,7 @@ public sealed class LlamaModel : IDisposable
         foreach (var buffer in new MemoryBuffer[] { _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin, _tokens })
             buffer.Dispose();
         _weights.Dispose();
+        foreach (var policy in _attention.Distinct().OfType<IDisposable>())
+            policy.Dispose();
     }
 }

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Hip.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Bench;
+
+/// <summary>
+/// "attention": times one attention call of one layer on a device (HiP or the dense kernel, prefill of the whole
+/// context or one decode step at its end); K/V/Q are filled with random values on the device. Warm-up runs, then the
+/// median of timed runs (each synchronized). HiP reports the mask and attention launches separately, and for decode
+/// both the refreshing and the cached step. --check compares sampled HiP rows with the C# reference.
+/// </summary>
+internal static class AttentionCommand
+{
+    public static int Run(CommandLine c)
+    {
+        var options = c.HipOptions() with { DenseLayers = 0 };
+        string method = c.Choice("--method", "hip", "hip", "dense");
+        string phase = c.Choice("--phase", "prefill", "prefill", "decode");
+        int context = c.Int("--context", 16384), heads = c.Int("--heads", 32), kvHeads = c.Int("--kv-heads", 8), headDim = c.Int("--head-dim", 128);
+        string device = c.Choice("--device", "cuda", "cuda", "cpu");
+        int warmup = c.Int("--warmup", 2), runs = c.Int("--runs", 10);
+        bool check = c.Flag("--check");
+        c.ThrowIfUnknown();
+        if (heads % kvHeads != 0 || headDim % 4 != 0 || headDim > BlockSparseAttention.MaxHeadDim || context <= 0 || runs <= 0)
+            throw new UsageException("heads must be a multiple of kv-heads, head-dim a multiple of 4 up to 128, context and runs positive.");
+
+        using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);
+        var accelerator = gpu.Accelerator;
+        var kernels = new KernelSet(accelerator);
+        using var hip = new HipAttention(kernels, options, layerCount: 1, heads);
+        var fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, uint>(FillKernel);
+
+        int tokens = phase == "prefill" ? context : 1, startPos = context - tokens;
+        float scale = 1f / MathF.Sqrt(headDim);
+        using var k = accelerator.Allocate1D<float>((long)kvHeads * context * headDim);
+        using var v = accelerator.Allocate1D<float>(k.Length);
+        using var q = accelerator.Allocate1D<float>((long)tokens * heads * headDim);
+        using var o = accelerator.Allocate1D<float>(q.Length);
+        fill((int)k.Length, k.View, 1u);
+        fill((int)v.Length, v.View, 2u);
+        fill((int)q.Length, q.View, 3u);
+        accelerator.Synchronize();
+
+        var report = new Dictionary<string, object>
+        {
+            ["command"] = "attention", ["method"] = method, ["phase"] = phase, ["device"] = gpu.Description,
+            ["context"] = context, ["tokens"] = tokens, ["heads"] = heads, ["kvHeads"] = kvHeads, ["headDim"] = headDim,
+            ["warmup"] = warmup, ["runs"] = runs,
+        };
+        var hk = hip.HipKernels;
+        if (method == "dense")
+        {
+            report["ms"] = Time(accelerator, warmup, runs, () =>
+                kernels.DenseAttention(q.View, k.View, v.View, o.View, tokens, heads, kvHeads, headDim, context, startPos, scale));
+        }
+        else if (phase == "prefill")
+        {
+            report["options"] = options;
+            report["ms"] = Time(accelerator, warmup, runs, () =>
+                hip.Run(0, q.View, k.View, v.View, o.View, tokens, heads, kvHeads, headDim, context, startPos, scale));
+            // the two launches alone, on buffers of their own
+            using var indices = accelerator.Allocate1D<int>(HipKernelSet.MaskLength(tokens, heads, options));
+            using var counts = accelerator.Allocate1D<int>((long)heads * HipKernelSet.QueryBlocks(tokens, options));
+            report["msMask"] = Time(accelerator, warmup, runs, () =>
+                hk.EstimateMask(q.View, k.View, indices.View, counts.View, tokens, heads, kvHeads, headDim, context, startPos, options));
+            int splits = hk.ChooseSplits(tokens, heads, options);
+            using var partials = accelerator.Allocate1D<float>(Math.Max(1, HipKernelSet.PartialsLength(tokens, heads, headDim, splits)));
+            report["msAttention"] = Time(accelerator, warmup, runs, () =>
+                hk.BlockSparseAttention(q.View, k.View, v.View, o.View, indices.View, counts.View, partials.View, tokens, heads,
+                    kvHeads, headDim, context, startPos, scale, options, splits));
+            report["splits"] = splits;
+            if (check)
+                report["check"] = Check(accelerator, hk, q, k, v, tokens, heads, kvHeads, headDim, context, startPos, scale, options);
+        }
+        else
+        {
+            report["options"] = options;
+            var refreshing = options with { RefreshInterval = 1 };
+            using var hipRefresh = new HipAttention(kernels, refreshing, layerCount: 1, heads);
+            double msRefresh = Time(accelerator, warmup, runs, () =>
+                hipRefresh.Run(0, q.View, k.View, v.View, o.View, 1, heads, kvHeads, headDim, context, startPos, scale));
+            var cached = options with { RefreshInterval = int.MaxValue };
+            using var hipCached = new HipAttention(kernels, cached, layerCount: 1, heads);
+            hipCached.Run(0, q.View, k.View, v.View, o.View, 1, heads, kvHeads, headDim, context, startPos, scale);   // its one refresh
+            double msCached = Time(accelerator, warmup, runs, () =>
+                hipCached.Run(0, q.View, k.View, v.View, o.View, 1, heads, kvHeads, headDim, context, startPos, scale));
+            report["msRefresh"] = msRefresh;
+            report["msCached"] = msCached;
+            report["ms"] = Math.Round((msRefresh + (options.RefreshInterval - 1) * msCached) / options.RefreshInterval, 4);
+            report["splits"] = hk.ChooseSplits(1, heads, options);
+            if (check)
+                report["check"] = Check(accelerator, hk, q, k, v, 1, heads, kvHeads, headDim, context, startPos, scale, options);
+        }
+        Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    // median milliseconds of synchronized runs after warm-up ones
+    private static double Time(Accelerator accelerator, int warmup, int runs, Action call)
+    {
+        for (int i = 0; i < warmup; i++)
+            call();
+        accelerator.Synchronize();
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            call();
+            accelerator.Synchronize();
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return Math.Round(times[runs / 2], 4);
+    }
+
+    // the device mask and output of a few (head, query block) rows against the C# reference
+    private static object Check(Accelerator accelerator, HipKernelSet hk, MemoryBuffer1D<float, Stride1D.Dense> q,
+        MemoryBuffer1D<float, Stride1D.Dense> k, MemoryBuffer1D<float, Stride1D.Dense> v, int tokens, int heads, int kvHeads,
+        int headDim, int capacity, int startPos, float scale, HipAttentionOptions options)
+    {
+        int queryBlocks = HipKernelSet.QueryBlocks(tokens, options), splits = hk.ChooseSplits(tokens, heads, options);
+        using var indices = accelerator.Allocate1D<int>(HipKernelSet.MaskLength(tokens, heads, options));
+        using var counts = accelerator.Allocate1D<int>((long)heads * queryBlocks);
+        using var o = accelerator.Allocate1D<float>(q.Length);
+        using var partials = accelerator.Allocate1D<float>(Math.Max(1, HipKernelSet.PartialsLength(tokens, heads, headDim, splits)));
+        hk.EstimateMask(q.View, k.View, indices.View, counts.View, tokens, heads, kvHeads, headDim, capacity, startPos, options);
+        hk.BlockSparseAttention(q.View, k.View, v.View, o.View, indices.View, counts.View, partials.View, tokens, heads, kvHeads,
+            headDim, capacity, startPos, scale, options, splits);
+        accelerator.Synchronize();
+        float[] hq = q.GetAsArray1D(), hkCache = k.GetAsArray1D(), hv = v.GetAsArray1D(), ho = o.GetAsArray1D();
+        int[] hIndices = indices.GetAsArray1D(), hCounts = counts.GetAsArray1D();
+
+        var args = MaskEstimation.Args.Create(tokens, heads, kvHeads, headDim, capacity, startPos, options);
+        int rowsChecked = 0, masksEqual = 0;
+        double worst = 0;
+        var blocks = new[] { 0, queryBlocks / 2, queryBlocks - 1 }.Distinct();
+        var expected = new int[options.Chunks];
+        var row = new float[headDim];
+        foreach (int m in blocks)
+            foreach (int h in new[] { 0, heads - 1 }.Distinct())
+            {
+                int maskRow = h * queryBlocks + m;
+                int count = MaskEstimation.ReferenceBlock(hq, hkCache, expected, args, h, m);
+                rowsChecked++;
+                if (count == hCounts[maskRow] && expected.AsSpan(0, count).SequenceEqual(hIndices.AsSpan(maskRow * options.Chunks, count)))
+                    masksEqual++;
+                int t = Math.Min(tokens - 1, m * options.BlockSizeQ + options.BlockSizeQ - 1);   // the block's last query
+                var keySet = BlockSparseAttention.KeySet(hIndices.AsSpan(maskRow * options.Chunks, hCounts[maskRow]), startPos + t + 1, options);
+                int at = (t * heads + h) * headDim;
+                BlockSparseAttention.ReferenceRow(hq.AsSpan(at, headDim), hkCache, hv, row, keySet, h / (heads / kvHeads), headDim, capacity, scale);
+                double num = 0, den = 0;
+                for (int x = 0; x < headDim; x++)
+                {
+                    num += (ho[at + x] - row[x]) * (double)(ho[at + x] - row[x]);
+                    den += (double)row[x] * row[x];
+                }
+                worst = Math.Max(worst, Math.Sqrt(num / Math.Max(den, 1e-300)));
+            }
+        return new { masksEqual = $"{masksEqual}/{rowsChecked}", maxRelError = worst };
+    }
+
+    // uniform values in [−1, 1) from a hash of (index, seed)
+    private static void FillKernel(Index1D i, ArrayView<float> x, uint seed)
+    {
+        uint h = (uint)i.X * 747796405u + seed * 2891336453u;
+        h = ((h >> (int)((h >> 28) + 4u)) ^ h) * 277803737u;
+        h = (h >> 22) ^ h;
+        x[i] = (h >> 8) * (2f / 16777216f) - 1f;
+    }
+}

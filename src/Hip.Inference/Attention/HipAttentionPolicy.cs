@@ -1,0 +1,33 @@
+using Hip.Kernels;
+using ILGPU;
+
+namespace Hip.Inference;
+
+/// <summary>
+/// HiP sparse attention for every layer of one model (layers below <see cref="HipAttentionOptions.DenseLayers"/> stay
+/// dense inside <see cref="HipAttention"/>). One instance serves all layers; its decode masks belong to the sequence
+/// being extended and are dropped by <see cref="Reset"/>.
+/// </summary>
+public sealed class HipAttentionPolicy : IAttentionPolicy, IDisposable
+{
+    private readonly HipAttention _hip;
+    private readonly LlamaConfig _config;
+    private readonly float _scale;
+
+    public HipAttentionPolicy(KernelSet kernels, LlamaConfig config, HipAttentionOptions options)
+    {
+        _config = config;
+        _scale = 1f / MathF.Sqrt(config.HeadDim);
+        _hip = new HipAttention(kernels, options, config.LayerCount, config.HeadCount);
+    }
+
+    public HipAttentionOptions Options => _hip.Options;
+
+    public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o) =>
+        _hip.Run(layer, q, cache.Keys(layer), cache.Values(layer), o,
+            tokens, _config.HeadCount, _config.KvHeadCount, _config.HeadDim, cache.Capacity, startPos, _scale);
+
+    public void Reset() => _hip.State.Reset();
+
+    public void Dispose() => _hip.Dispose();
+}

@@ -1,0 +1,359 @@
+using ILGPU;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Block-sparse attention with sink and sliding window (HIP.md §3): each query attends three disjoint key sets with an
+/// online softmax. For a query with v visible keys (keys 0 .. v−1, v = position + 1):
+///   sink     keys t &lt; min(sink, v − window);
+///   selected keys of its block's mask blocks [idx, idx + bk) with sink ≤ t &lt; v − window;
+///   window   keys max(0, v − window) ≤ t &lt; v.
+/// The key list sink ++ selected ++ window may be cut into splits (split-KV, flash decoding): each split writes a
+/// partial (acc, max, sum) and <see cref="MergeKernel"/> combines them. One group per (KV head, query block, split): all
+/// query heads of the KV group (GQA) and all queries of the block. A warp takes 4 consecutive queries of one head and
+/// loads each key and value row once for the 4; neighbouring warps take the next queries of the same head, so the
+/// block's shared sink, window and (per head) selected rows are read back to back, through L1/L2.
+/// </summary>
+public static class BlockSparseAttention
+{
+    // Legend: h query head, g KV head, m query block, t token, v visible keys, e position in the row's key list,
+    // s split; lanes own head dimensions 4·lane .. 4·lane + 3.
+
+    /// <summary>The largest head dimension (4 dimensions a lane of a 32-lane warp).</summary>
+    public const int MaxHeadDim = 128;
+
+    /// <summary>Floats per partial: acc[headDim], then the running max and sum.</summary>
+    public static int PartialStride(int headDim) => headDim + 2;
+
+    /// <summary>Shapes, options and the split of the key list for one launch.</summary>
+    public struct Args
+    {
+        public int Tokens, Heads, KvHeads, HeadDim, Capacity, StartPos, QueryBlocks;
+        public int BlockSizeQ, BlockSizeK, Sink, Window, Chunks, Splits, SplitLength;
+        public float Scale;
+
+        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale,
+            HipAttentionOptions options, int splits) => new()
+        {
+            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Capacity = capacity, StartPos = startPos,
+            QueryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ,
+            BlockSizeQ = options.BlockSizeQ, BlockSizeK = options.BlockSizeK,
+            Sink = options.SinkTokens, Window = options.WindowTokens, Chunks = options.Chunks,
+            Splits = splits, SplitLength = SplitLengthFor(options, splits), Scale = scale,
+        };
+
+        /// <summary>Keys per split, a multiple of 32 (one step), covering the longest list of a warp: sink + K + window + 3.</summary>
+        public static int SplitLengthFor(HipAttentionOptions options, int splits)
+        {
+            int longest = options.SinkTokens + options.K + options.WindowTokens + RowsPerWarp - 1;
+            return ((longest + splits - 1) / splits + Lanes - 1) / Lanes * Lanes;
+        }
+    }
+
+    /// <summary>Queries of one head a warp attends together (K/V rows loaded once for all of them).</summary>
+    public const int RowsPerWarp = 4;
+
+    /// <summary>Most warps a group may have (shared memory holds each warp's query rows and probabilities).</summary>
+    public const int MaxWarpsPerGroup = 4;
+
+    private const int Lanes = 32;                     // keys per step: one per lane (warp size 32 on CUDA and in tests)
+    private const int QueryRow = MaxHeadDim / 4;      // Float4 per shared query row
+
+    /// <summary>
+    /// Grid kvHeads · queryBlocks · splits, group warps · 32 (warps ≤ 4). q, o: [tokens, heads·headDim]
+    /// kCache, vCache: [kvHeads, capacity, headDim]   indices: [heads, queryBlocks, chunks]   counts: [heads, queryBlocks]
+    /// partials: [tokens·heads, splits, headDim + 2] (only when splits &gt; 1; o is written when splits = 1).
+    /// </summary>
+    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, Args a)
+    {
+        var queries = SharedMemory.Allocate<Float4>(MaxWarpsPerGroup * RowsPerWarp * QueryRow);   // scaled q rows per warp
+        var probabilities = SharedMemory.Allocate<float>(MaxWarpsPerGroup * RowsPerWarp * Lanes);  // p of this step's keys
+        var stepKeys = SharedMemory.Allocate<int>(MaxWarpsPerGroup * Lanes);                      // this step's keys (−1: none)
+
+        int warps = Group.DimX / Warp.WarpSize;
+        int s = Grid.IdxX % a.Splits, rest = Grid.IdxX / a.Splits;
+        int m = rest % a.QueryBlocks, g = rest / a.QueryBlocks;
+        int group = a.Heads / a.KvHeads;
+        int blockStart = m * a.BlockSizeQ, blockLength = IntrinsicMath.Min(a.BlockSizeQ, a.Tokens - blockStart);
+        int rowGroups = (blockLength + RowsPerWarp - 1) / RowsPerWarp;
+        int w = Warp.WarpIdx;
+        for (int r = w; r < group * rowGroups; r += warps)   // warp-uniform; neighbouring warps: same head, next queries
+        {
+            int h = g * group + r / rowGroups, t0 = blockStart + (r % rowGroups) * RowsPerWarp;
+            int rows = IntrinsicMath.Min(RowsPerWarp, blockStart + blockLength - t0);
+            AttendRows(q, kCache, vCache, o, indices, counts, partials, a, h, t0, rows, m, s,
+                queries.SubView(w * RowsPerWarp * QueryRow, RowsPerWarp * QueryRow),
+                probabilities.SubView(w * RowsPerWarp * Lanes, RowsPerWarp * Lanes),
+                stepKeys.SubView(w * Lanes, Lanes));
+        }
+    }
+
+    // Queries t0 .. t0 + rows − 1 of head h. Each step takes 32 keys of the list, one per lane: the lane scores its key
+    // against the (up to 4) queries, the warp takes each query's max and probabilities, then every lane adds the 32
+    // value rows for its 4 head dimensions.
+    private static void AttendRows(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, Args a, int h, int t0, int rows, int m, int s,
+        ArrayView<Float4> queries, ArrayView<float> probabilities, ArrayView<int> stepKeys)
+    {
+        int lane = Warp.LaneIdx, hd4 = a.HeadDim / 4;
+        var q4 = q.Cast<Float4>();
+        var k4 = kCache.Cast<Float4>();
+        var v4 = vCache.Cast<Float4>();
+        long headBase = (long)(h / (a.Heads / a.KvHeads)) * a.Capacity;
+        for (int i = 0; i < RowsPerWarp; i++)
+            if (lane < hd4)
+                queries[i * QueryRow + lane] = i < rows ? Float4.Scale(q4[((long)(t0 + i) * a.Heads + h) * hd4 + lane], a.Scale) : Float4.Zero;
+        Warp.Barrier();
+
+        // what each query sees (a padding slot sees nothing), and the warp's key list: sink ++ selected ++ window, where
+        // the window runs from the first query's window start to the last query's own key
+        int visible0 = a.StartPos + t0 + 1;
+        int v0 = visible0, v1 = rows > 1 ? visible0 + 1 : 0, v2 = rows > 2 ? visible0 + 2 : 0, v3 = rows > 3 ? visible0 + 3 : 0;
+        int w0 = WindowStart(v0, a.Window), w1 = WindowStart(v1, a.Window), w2 = WindowStart(v2, a.Window), w3 = WindowStart(v3, a.Window);
+        int lastVisible = visible0 + rows - 1;
+        int sinkCount = IntrinsicMath.Min(a.Sink, WindowStart(lastVisible, a.Window));
+        int maskRow = h * a.QueryBlocks + m;
+        long indexBase = (long)maskRow * a.Chunks;
+        int selectedCount = counts[maskRow] * a.BlockSizeK;
+        int total = sinkCount + selectedCount + (lastVisible - w0);
+        int begin = s * a.SplitLength, end = IntrinsicMath.Min(total, begin + a.SplitLength);
+
+        var st0 = RowState.Empty;
+        var st1 = RowState.Empty;
+        var st2 = RowState.Empty;
+        var st3 = RowState.Empty;
+        for (int e0 = begin; e0 < end; e0 += Lanes)
+        {
+            // this lane's key and its scores
+            int e = e0 + lane, key = -1;
+            bool window = false;
+            if (e < end)
+            {
+                if (e < sinkCount)
+                    key = e;
+                else if (e < sinkCount + selectedCount)
+                {
+                    int x = e - sinkCount;
+                    key = indices[indexBase + x / a.BlockSizeK] + x % a.BlockSizeK;
+                    key = key >= a.Sink ? key : -1;
+                }
+                else
+                {
+                    key = w0 + (e - sinkCount - selectedCount);
+                    window = true;
+                }
+            }
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            if (key >= 0)
+            {
+                long keyRow = (headBase + key) * hd4;
+                for (int d4 = 0; d4 < hd4; d4++)
+                {
+                    var kv = k4[keyRow + d4];
+                    s0 = Float4.Dot(queries[d4], kv, s0);
+                    s1 = Float4.Dot(queries[QueryRow + d4], kv, s1);
+                    s2 = Float4.Dot(queries[2 * QueryRow + d4], kv, s2);
+                    s3 = Float4.Dot(queries[3 * QueryRow + d4], kv, s3);
+                }
+            }
+            // HIP.md §3 masks: sink and selected keys lie before the query's window, window keys inside it
+            s0 = Sees(key, window, w0, v0) ? s0 : float.NegativeInfinity;
+            s1 = Sees(key, window, w1, v1) ? s1 : float.NegativeInfinity;
+            s2 = Sees(key, window, w2, v2) ? s2 : float.NegativeInfinity;
+            s3 = Sees(key, window, w3, v3) ? s3 : float.NegativeInfinity;
+
+            // online softmax: the step's max per query, then this lane's probability
+            float c0 = s0, c1 = s1, c2 = s2, c3 = s3;
+            for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
+            {
+                c0 = MathF.Max(c0, Warp.ShuffleXor(c0, offset));
+                c1 = MathF.Max(c1, Warp.ShuffleXor(c1, offset));
+                c2 = MathF.Max(c2, Warp.ShuffleXor(c2, offset));
+                c3 = MathF.Max(c3, Warp.ShuffleXor(c3, offset));
+            }
+            probabilities[lane] = st0.Step(c0, s0);
+            probabilities[Lanes + lane] = st1.Step(c1, s1);
+            probabilities[2 * Lanes + lane] = st2.Step(c2, s2);
+            probabilities[3 * Lanes + lane] = st3.Step(c3, s3);
+            stepKeys[lane] = key;
+            Warp.Barrier();
+
+            // acc += p · v over the step's keys, 4 head dimensions a lane
+            if (lane < hd4)
+                for (int j = 0; j < Lanes; j++)
+                {
+                    int kj = stepKeys[j];
+                    if (kj < 0)
+                        continue;
+                    var vv = v4[(headBase + kj) * hd4 + lane];
+                    st0.Acc = Float4.ScaleAdd(st0.Acc, 1f, vv, probabilities[j]);
+                    st1.Acc = Float4.ScaleAdd(st1.Acc, 1f, vv, probabilities[Lanes + j]);
+                    st2.Acc = Float4.ScaleAdd(st2.Acc, 1f, vv, probabilities[2 * Lanes + j]);
+                    st3.Acc = Float4.ScaleAdd(st3.Acc, 1f, vv, probabilities[3 * Lanes + j]);
+                }
+            Warp.Barrier();
+        }
+
+        Finish(ref st0, o, partials, a, t0, h, s, 0 < rows, lane, hd4);
+        Finish(ref st1, o, partials, a, t0 + 1, h, s, 1 < rows, lane, hd4);
+        Finish(ref st2, o, partials, a, t0 + 2, h, s, 2 < rows, lane, hd4);
+        Finish(ref st3, o, partials, a, t0 + 3, h, s, 3 < rows, lane, hd4);
+    }
+
+    private static int WindowStart(int visible, int window) => IntrinsicMath.Max(0, visible - window);
+
+    // whether a query with v visible keys and window start ws attends key (from the sink/selected part or the window part)
+    private static bool Sees(int key, bool window, int ws, int v) => key >= 0 && (window ? key >= ws && key < v : key < ws);
+
+    // writes o (one split) or the partial of one query row; the warp sums the lanes' partial softmax sums
+    private static void Finish(ref RowState st, ArrayView<float> o, ArrayView<float> partials, Args a, int t, int h, int s,
+        bool real, int lane, int hd4)
+    {
+        float l = st.L;
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
+            l += Warp.ShuffleXor(l, offset);
+        if (!real)
+            return;
+        if (a.Splits == 1)
+        {
+            if (lane < hd4)
+                o.Cast<Float4>()[((long)t * a.Heads + h) * hd4 + lane] = Float4.Scale(st.Acc, l > 0f ? 1f / l : 0f);
+            return;
+        }
+        long partial = (((long)t * a.Heads + h) * a.Splits + s) * PartialStride(a.HeadDim);
+        if (lane < hd4)
+        {
+            int d = 4 * lane;
+            partials[partial + d] = st.Acc.X;
+            partials[partial + d + 1] = st.Acc.Y;
+            partials[partial + d + 2] = st.Acc.Z;
+            partials[partial + d + 3] = st.Acc.W;
+        }
+        if (lane == 0)
+        {
+            partials[partial + a.HeadDim] = st.M;
+            partials[partial + a.HeadDim + 1] = l;
+        }
+    }
+
+    // one query's online-softmax state: running max (warp-uniform), this lane's part of the sum, its 4 accumulators
+    private struct RowState
+    {
+        public float M, L;
+        public Float4 Acc;
+
+        public static RowState Empty => new() { M = float.NegativeInfinity };
+
+        // takes a step whose max is stepMax and whose lane score is score; rescales; returns the lane's probability
+        public float Step(float stepMax, float score)
+        {
+            float mNew = MathF.Max(M, stepMax);
+            if (mNew == float.NegativeInfinity)
+                return 0f;                                   // nothing seen yet
+            float correction = MathF.Exp(M - mNew);
+            float p = score == float.NegativeInfinity ? 0f : MathF.Exp(score - mNew);
+            L = L * correction + p;
+            Acc = Float4.Scale(Acc, correction);
+            M = mNew;
+            return p;
+        }
+    }
+
+    /// <summary>
+    /// Combines the splits of each row: one warp per (token, head); grid ceil(tokens·heads / warps), group warps · warpSize.
+    /// partials: [tokens·heads, splits, headDim + 2]   o: [tokens, heads·headDim].
+    /// </summary>
+    public static void MergeKernel(ArrayView<float> partials, ArrayView<float> o, int rows, int headDim, int splits)
+    {
+        int row = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
+        if (row >= rows)
+            return;                                             // warp-uniform
+        int stride = PartialStride(headDim);
+        long rowBase = (long)row * splits * stride;
+        float mx = float.NegativeInfinity;
+        for (int s = 0; s < splits; s++)
+            mx = MathF.Max(mx, partials[rowBase + s * stride + headDim]);
+        float l = 0f;
+        for (int s = 0; s < splits; s++)
+        {
+            float ms = partials[rowBase + s * stride + headDim];
+            if (ms != float.NegativeInfinity)
+                l += partials[rowBase + s * stride + headDim + 1] * MathF.Exp(ms - mx);
+        }
+        float inv = l > 0f ? 1f / l : 0f;
+        for (int d = Warp.LaneIdx; d < headDim; d += Warp.WarpSize)
+        {
+            float acc = 0f;
+            for (int s = 0; s < splits; s++)
+            {
+                float ms = partials[rowBase + s * stride + headDim];
+                if (ms != float.NegativeInfinity)
+                    acc += partials[rowBase + s * stride + d] * MathF.Exp(ms - mx);
+            }
+            o[(long)row * headDim + d] = acc * inv;
+        }
+    }
+
+    /// <summary>
+    /// The same attention as plain loops in double over the explicit key sets: o [tokens, heads·headDim] from the mask
+    /// indices [heads, queryBlocks, chunks] and counts [heads, queryBlocks].
+    /// </summary>
+    public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
+        ReadOnlySpan<int> indices, ReadOnlySpan<int> counts, int tokens, int heads, int kvHeads, int headDim, int capacity,
+        int startPos, float scale, HipAttentionOptions options)
+    {
+        int queryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ;
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < heads; h++)
+            {
+                int row = h * queryBlocks + t / options.BlockSizeQ;
+                var keys = KeySet(indices.Slice(row * options.Chunks, counts[row]), startPos + t + 1, options);
+                ReferenceRow(q.Slice((t * heads + h) * headDim, headDim), kCache, vCache, o.Slice((t * heads + h) * headDim, headDim),
+                    keys, h / (heads / kvHeads), headDim, capacity, scale);
+            }
+    }
+
+    /// <summary>The keys a query with <paramref name="visible"/> visible keys attends: sink, selected blocks, window (disjoint).</summary>
+    public static List<int> KeySet(ReadOnlySpan<int> selectedBlocks, int visible, HipAttentionOptions options)
+    {
+        int windowStart = Math.Max(0, visible - options.WindowTokens);
+        var keys = new List<int>();
+        for (int t = 0; t < Math.Min(options.SinkTokens, windowStart); t++)
+            keys.Add(t);
+        foreach (int block in selectedBlocks)
+            for (int t = block; t < block + options.BlockSizeK; t++)
+                if (t >= options.SinkTokens && t < windowStart)
+                    keys.Add(t);
+        for (int t = windowStart; t < visible; t++)
+            keys.Add(t);
+        return keys;
+    }
+
+    /// <summary>softmax(q·kᵀ·scale)·v over the given keys of KV head g, in double.</summary>
+    public static void ReferenceRow(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
+        List<int> keys, int g, int headDim, int capacity, float scale)
+    {
+        var scores = new double[keys.Count];
+        double max = double.NegativeInfinity;
+        for (int j = 0; j < keys.Count; j++)
+        {
+            var k = kCache.Slice((g * capacity + keys[j]) * headDim, headDim);
+            double s = 0;
+            for (int d = 0; d < headDim; d++)
+                s += (double)q[d] * k[d];
+            scores[j] = s * scale;
+            max = Math.Max(max, scores[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < keys.Count; j++)
+            sum += scores[j] = Math.Exp(scores[j] - max);
+        for (int d = 0; d < headDim; d++)
+        {
+            double acc = 0;
+            for (int j = 0; j < keys.Count; j++)
+                acc += scores[j] * vCache[(g * capacity + keys[j]) * headDim + d];
+            o[d] = keys.Count > 0 ? (float)(acc / sum) : 0f;
+        }
+    }
+}

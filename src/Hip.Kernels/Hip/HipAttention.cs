@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Attention for a model's layers with HiP (Gen2): layers below DenseLayers run dense; the others estimate a block
+/// mask per (head, query block) and run block-sparse attention over sink + selected blocks + window. A batch of several
+/// tokens is a prefill (mask for each query block, no caching); one token is a decode step, whose mask is cached per
+/// layer in a <see cref="HipDecodeState"/> and refreshed every RefreshInterval steps. Everything stays on the device:
+/// 2 launches a prefill layer, 2–3 a decode layer (mask on refresh, attention, split merge).
+/// </summary>
+public sealed class HipAttention : IDisposable
+{
+    private readonly KernelSet _kernels;
+    private readonly HipKernelSet _hip;
+    private readonly HipAttentionOptions _options;
+    private readonly int _heads;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _maskIndices;   // prefill scratch: [heads, queryBlocks, chunks]
+    private MemoryBuffer1D<int, Stride1D.Dense>? _maskCounts;    // [heads, queryBlocks]
+    private MemoryBuffer1D<float, Stride1D.Dense>? _partials;    // [tokens·heads, splits, headDim + 2]
+
+    /// <summary>HiP for a model of <paramref name="layerCount"/> layers and <paramref name="heads"/> query heads.</summary>
+    public HipAttention(KernelSet kernels, HipAttentionOptions options, int layerCount, int heads)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layerCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
+        _options = options.Validate();
+        _kernels = kernels;
+        _hip = new HipKernelSet(kernels.Accelerator);
+        _heads = heads;
+        State = CreateState(layerCount);
+    }
+
+    public HipAttentionOptions Options => _options;
+
+    /// <summary>The HiP kernels this instance launches.</summary>
+    public HipKernelSet HipKernels => _hip;
+
+    /// <summary>The decode state <see cref="Run(int, ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, int, int, int, float)"/> uses (one sequence).</summary>
+    public HipDecodeState State { get; }
+
+    /// <summary>A decode state for another sequence (the caller disposes it).</summary>
+    public HipDecodeState CreateState(int layerCount) => new(_kernels.Accelerator, layerCount, _heads, _options);
+
+    /// <summary>
+    /// Attention of q [tokens, heads·headDim] (positions startPos ..) over layer l's cache kCache, vCache
+    /// [kvHeads, capacity, headDim] (keys RoPE-rotated, positions 0 .. startPos + tokens − 1 filled) into o like q,
+    /// with the built-in decode state.
+    /// </summary>
+    public void Run(int layer, ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale) =>
+        Run(State, layer, q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+
+    /// <summary>As the other overload, with the decode masks of <paramref name="state"/> (one state per sequence).</summary>
+    public void Run(HipDecodeState state, int layer, ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache,
+        ArrayView<float> o, int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Debug.Assert(heads == _heads && layer < state.LayerCount && tokens >= 1, "HipAttention.Run: heads or layer");
+        if (layer < _options.DenseLayers)
+        {
+            _kernels.DenseAttention(q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+            return;
+        }
+
+        int splits = _hip.ChooseSplits(tokens, heads, _options);
+        var partials = Ensure(ref _partials, HipKernelSet.PartialsLength(tokens, heads, headDim, splits));
+        if (tokens == 1)
+        {
+            // decode: cached mask, refreshed every RefreshInterval steps (HIP.md §5.1)
+            var indices = state.Indices(layer);
+            var counts = state.Counts(layer);
+            if (state.NextStepRefreshes(layer))
+                _hip.EstimateMask(q, kCache, indices, counts, 1, heads, kvHeads, headDim, capacity, startPos, _options);
+            _hip.BlockSparseAttention(q, kCache, vCache, o, indices, counts, partials, 1, heads, kvHeads, headDim,
+                capacity, startPos, scale, _options, splits);
+            return;
+        }
+
+        // prefill: a mask per query block, no caching
+        var maskIndices = Ensure(ref _maskIndices, HipKernelSet.MaskLength(tokens, heads, _options));
+        var maskCounts = Ensure(ref _maskCounts, (long)heads * HipKernelSet.QueryBlocks(tokens, _options));
+        _hip.EstimateMask(q, kCache, maskIndices, maskCounts, tokens, heads, kvHeads, headDim, capacity, startPos, _options);
+        _hip.BlockSparseAttention(q, kCache, vCache, o, maskIndices, maskCounts, partials, tokens, heads, kvHeads, headDim,
+            capacity, startPos, scale, _options, splits);
+        state.MarkPrefilled(layer);
+    }
+
+    // grows a scratch buffer (rarely: the largest batch so far); waits for queued kernels before freeing the old one
+    private ArrayView<T> Ensure<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long length) where T : unmanaged
+    {
+        if (buffer is null || buffer.Length < Math.Max(1, length))
+        {
+            if (buffer is not null)
+            {
+                _kernels.Accelerator.Synchronize();
+                buffer.Dispose();
+            }
+            buffer = _kernels.Accelerator.Allocate1D<T>(Math.Max(1, length));
+        }
+        return buffer.View;
+    }
+
+    public void Dispose()
+    {
+        State.Dispose();
+        _maskIndices?.Dispose();
+        _maskCounts?.Dispose();
+        _partials?.Dispose();
+    }
+}

@@ -1,0 +1,352 @@
+using ILGPU;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// HiP mask estimation (Gen2, HIP.md §2.3): per (query head, query block), a tree search over the key blocks of the
+/// searchable middle [sink, p − window) keeps the Kc = K / bk best chunks; each iteration halves every chunk, scores
+/// each half by its centre key block against the strided sample of the block's queries (max over queries and keys,
+/// causal + window masked) and keeps the Kc best halves, until chunks are single key blocks. Output: the kept key
+/// blocks as sorted token offsets (multiples of bk) and their count. Deterministic: on equal scores the lower index
+/// (the left branch) wins, and every product and sum of a score is rounded to float in dimension order in both kernel
+/// and reference (no fused multiply-adds; see Float4.DotExact).
+/// </summary>
+public static class MaskEstimation
+{
+    // Legend: h query head, g KV head, m query block, p causal horizon (visible keys of the block's last query),
+    // nb key blocks in the middle, kc chunks kept, c candidate (2·chunk + side), bk key block size.
+
+    /// <summary>Most chunks a group holds (shared memory: 2 chunk arrays, 2 candidate arrays).</summary>
+    public const int MaxChunks = 1024;
+
+    /// <summary>Sampled queries scored per pass (a shared-memory tile).</summary>
+    public const int QueryTile = 32;
+
+    /// <summary>The largest head dimension (the query tile's row).</summary>
+    public const int MaxHeadDim = 128;
+
+    private const int TileRow = MaxHeadDim / 4;   // Float4 per tile row
+    private const int QueriesAtOnce = 8;          // accumulators per thread in the scoring loop
+
+    /// <summary>Shapes and options for one launch (all in tokens unless named blocks).</summary>
+    public struct Args
+    {
+        public int Tokens, Heads, KvHeads, HeadDim, Capacity, StartPos, QueryBlocks;
+        public int BlockSizeQ, BlockStrideQ, BlockSizeK, BlockStrideK, Sink, Window, Chunks;
+
+        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, HipAttentionOptions options) => new()
+        {
+            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Capacity = capacity, StartPos = startPos,
+            QueryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ,
+            BlockSizeQ = options.BlockSizeQ, BlockStrideQ = options.BlockStrideQ,
+            BlockSizeK = options.BlockSizeK, BlockStrideK = options.BlockStrideK,
+            Sink = options.SinkTokens, Window = options.WindowTokens, Chunks = options.Chunks,
+        };
+    }
+
+    // ---- geometry shared by the kernel and the reference
+
+    /// <summary>Visible keys of the last query of block m: the block's causal horizon p.</summary>
+    public static int Horizon(Args a, int m) => a.StartPos + IntrinsicMath.Min(a.Tokens, (m + 1) * a.BlockSizeQ);
+
+    /// <summary>Key blocks whose start lies in the middle [sink, p − window); the first is sink / bk.</summary>
+    public static int MiddleBlocks(Args a, int horizon)
+    {
+        int end = horizon - a.Window;
+        return end > a.Sink ? (end - a.Sink + a.BlockSizeK - 1) / a.BlockSizeK : 0;
+    }
+
+    /// <summary>Snap of the initial chunk starts: ceil(2^floor(log2 nb) / kc).</summary>
+    public static int InitialStep(int nb, int kc)
+    {
+        int p2 = 1;
+        while (p2 <= nb / 2)
+            p2 *= 2;
+        return (p2 + kc - 1) / kc;
+    }
+
+    /// <summary>Start of initial chunk j (j = kc gives nb): floor(nb·j / kc) snapped down to the step.</summary>
+    public static int InitialStart(int j, int nb, int kc, int step) =>
+        j >= kc ? nb : IntrinsicMath.Min((int)((long)nb * j / kc) / step * step, nb);
+
+    /// <summary>Index inside the block of sampled query i: every stride-th query, the last one for a short block.</summary>
+    public static int SampledQuery(int i, int blockLength, int stride) => IntrinsicMath.Min(i * stride + stride - 1, blockLength - 1);
+
+    // ---- kernel
+
+    /// <summary>
+    /// One group per (head, query block): grid heads · queryBlocks, group any multiple of the warp size.
+    /// q: [tokens, heads·headDim]   kCache: [kvHeads, capacity, headDim]   indices: [heads, queryBlocks, chunks]
+    /// counts: [heads, queryBlocks]. headDim a multiple of 4, at most 128.
+    /// </summary>
+    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<int> indices, ArrayView<int> counts, Args a)
+    {
+        var qTile = SharedMemory.Allocate<Float4>(QueryTile * TileRow);   // [QueryTile, MaxHeadDim/4]
+        var qVisible = SharedMemory.Allocate<int>(QueryTile);             // visible keys of each tile query (0: padding)
+        var chunkStart = SharedMemory.Allocate<int>(MaxChunks);           // in key blocks, relative to the middle
+        var chunkSize = SharedMemory.Allocate<int>(MaxChunks);
+        var keys = SharedMemory.Allocate<int>(2 * MaxChunks);             // candidate scores, later the kept chunks
+        var slots = SharedMemory.Allocate<int>(2 * MaxChunks);
+        var scratch = SharedMemory.Allocate<int>(Reductions.MaxWarps + 1);
+
+        int row = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
+        int h = row / a.QueryBlocks, m = row % a.QueryBlocks;
+        int g = h / (a.Heads / a.KvHeads);
+        int blockStart = m * a.BlockSizeQ, blockLength = IntrinsicMath.Min(a.BlockSizeQ, a.Tokens - blockStart);
+        int p = a.StartPos + blockStart + blockLength;
+        int first = a.Sink / a.BlockSizeK, nb = MiddleBlocks(a, p), kc = a.Chunks, bk = a.BlockSizeK;
+        long outBase = (long)row * kc;
+
+        // short middle: take every block (HIP.md §2.3, Tsrc ≤ k)
+        if (nb <= kc)
+        {
+            for (int j = tid; j < nb; j += threads)
+                indices[outBase + j] = (first + j) * bk;
+            if (tid == 0)
+                counts[row] = nb;
+            return;                                                      // group-uniform
+        }
+
+        // initial chunks
+        if (tid == 0)
+            scratch[Reductions.MaxWarps] = 0;
+        Group.Barrier();
+        int step = InitialStep(nb, kc), localMax = 0;
+        for (int j = tid; j < kc; j += threads)
+        {
+            int start = InitialStart(j, nb, kc, step);
+            int size = InitialStart(j + 1, nb, kc, step) - start;
+            chunkStart[j] = start;
+            chunkSize[j] = size;
+            localMax = IntrinsicMath.Max(localMax, size);
+        }
+        Atomic.Max(ref scratch[Reductions.MaxWarps], localMax);
+        Group.Barrier();
+        int maxSize = scratch[Reductions.MaxWarps];
+
+        var q4 = q.Cast<Float4>();
+        var k4 = kCache.Cast<Float4>();
+        int hd4 = a.HeadDim / 4;
+        int sampled = (blockLength + a.BlockStrideQ - 1) / a.BlockStrideQ;
+        int tiles = (sampled + QueryTile - 1) / QueryTile;
+        int middleEnd = p - a.Window;
+        int candidates = 2 * kc;
+        while (maxSize > 1)
+        {
+            // score every branch's centre block against each tile of sampled queries
+            for (int tile = 0; tile < tiles; tile++)
+            {
+                for (int x = tid; x < QueryTile * hd4; x += threads)
+                {
+                    int i = x / hd4, d4 = x % hd4, qi = tile * QueryTile + i;
+                    var value = Float4.Zero;
+                    if (qi < sampled)
+                    {
+                        int t = blockStart + SampledQuery(qi, blockLength, a.BlockStrideQ);
+                        value = q4[((long)t * a.Heads + h) * hd4 + d4];
+                    }
+                    qTile[i * TileRow + d4] = value;
+                }
+                for (int i = tid; i < QueryTile; i += threads)
+                {
+                    int qi = tile * QueryTile + i;
+                    qVisible[i] = qi < sampled ? a.StartPos + blockStart + SampledQuery(qi, blockLength, a.BlockStrideQ) + 1 : 0;
+                }
+                Group.Barrier();
+                for (int c = tid; c < candidates; c += threads)
+                {
+                    int parent = c / 2, half = chunkSize[parent] / 2;
+                    int start = chunkStart[parent] + (c & 1) * half;
+                    int size = (c & 1) == 0 ? half : chunkSize[parent] - half;
+                    float best = tile == 0 ? float.NegativeInfinity : BitConverter.Int32BitsToSingle(keys[c]);
+                    if (size > 0)
+                    {
+                        int keyBase = (first + start + size / 2) * bk;           // centre block of the branch
+                        for (int kk = a.BlockStrideK - 1; kk < bk; kk += a.BlockStrideK)
+                        {
+                            int key = keyBase + kk;
+                            if (key < middleEnd)                                // else masked for every query
+                                best = ScoreKey(qTile, qVisible, k4, ((long)g * a.Capacity + key) * hd4, hd4, key, a.Window, best);
+                        }
+                    }
+                    keys[c] = tile < tiles - 1 ? BitConverter.SingleToInt32Bits(best)
+                        : size > 0 ? TopK.OrderedKey(best) : TopK.EmptyKey;
+                }
+                Group.Barrier();
+            }
+
+            // keep the kc best branches, in position order
+            TopK.SelectInOrder(keys, slots, scratch, candidates, kc);
+            for (int c = tid; c < candidates; c += threads)
+            {
+                int slot = slots[c];
+                if (slot >= 0)
+                {
+                    int parent = c / 2, half = chunkSize[parent] / 2;
+                    keys[slot] = chunkStart[parent] + (c & 1) * half;
+                    keys[MaxChunks + slot] = (c & 1) == 0 ? half : chunkSize[parent] - half;
+                }
+            }
+            Group.Barrier();
+            for (int j = tid; j < kc; j += threads)
+            {
+                chunkStart[j] = keys[j];
+                chunkSize[j] = keys[MaxChunks + j];
+            }
+            Group.Barrier();
+            maxSize = (maxSize + 1) / 2;
+        }
+
+        // the non-empty chunks are single key blocks, already in position order
+        for (int j = tid; j < kc; j += threads)
+            slots[j] = chunkSize[j] > 0 ? 1 : 0;
+        Group.Barrier();
+        int count = TopK.CompactInOrder(slots, scratch, kc);
+        for (int j = tid; j < kc; j += threads)
+            if (slots[j] >= 0)
+                indices[outBase + slots[j]] = (first + chunkStart[j]) * bk;
+        if (tid == 0)
+            counts[row] = count;
+    }
+
+    // max over the tile's queries of q·key (Float4.DotExact: products and sums rounded in dimension order), queries that see the key only
+    private static float ScoreKey(ArrayView<Float4> qTile, ArrayView<int> qVisible, ArrayView<Float4> k4, long keyRow, int hd4,
+        int key, int window, float best)
+    {
+        for (int i0 = 0; i0 < QueryTile; i0 += QueriesAtOnce)
+        {
+            if (qVisible[i0] == 0)
+                break;                                                 // padding from here on
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            int r = i0 * TileRow;
+            for (int d4 = 0; d4 < hd4; d4++)
+            {
+                var kv = k4[keyRow + d4];
+                s0 = Float4.DotExact(qTile[r + d4], kv, s0);
+                s1 = Float4.DotExact(qTile[r + TileRow + d4], kv, s1);
+                s2 = Float4.DotExact(qTile[r + 2 * TileRow + d4], kv, s2);
+                s3 = Float4.DotExact(qTile[r + 3 * TileRow + d4], kv, s3);
+                s4 = Float4.DotExact(qTile[r + 4 * TileRow + d4], kv, s4);
+                s5 = Float4.DotExact(qTile[r + 5 * TileRow + d4], kv, s5);
+                s6 = Float4.DotExact(qTile[r + 6 * TileRow + d4], kv, s6);
+                s7 = Float4.DotExact(qTile[r + 7 * TileRow + d4], kv, s7);
+            }
+            best = Keep(best, s0, key, qVisible[i0], window);
+            best = Keep(best, s1, key, qVisible[i0 + 1], window);
+            best = Keep(best, s2, key, qVisible[i0 + 2], window);
+            best = Keep(best, s3, key, qVisible[i0 + 3], window);
+            best = Keep(best, s4, key, qVisible[i0 + 4], window);
+            best = Keep(best, s5, key, qVisible[i0 + 5], window);
+            best = Keep(best, s6, key, qVisible[i0 + 6], window);
+            best = Keep(best, s7, key, qVisible[i0 + 7], window);
+        }
+        return best;
+    }
+
+    // causal + window mask of HIP.md §2.3: a query with v visible keys scores keys < v − window
+    private static float Keep(float best, float score, int key, int visible, int window) =>
+        key < visible - window && score > best ? score : best;
+
+    // ---- reference
+
+    /// <summary>The same search as plain loops: indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].</summary>
+    public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, Span<int> indices, Span<int> counts,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, HipAttentionOptions options)
+    {
+        var a = Args.Create(tokens, heads, kvHeads, headDim, capacity, startPos, options);
+        for (int h = 0; h < heads; h++)
+            for (int m = 0; m < a.QueryBlocks; m++)
+            {
+                int row = h * a.QueryBlocks + m;
+                counts[row] = ReferenceBlock(q, kCache, indices.Slice(row * a.Chunks, a.Chunks), a, h, m);
+            }
+    }
+
+    /// <summary>One (head, query block) of <see cref="Reference"/>; returns the count written to indices.</summary>
+    public static int ReferenceBlock(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, Span<int> indices, Args a, int h, int m)
+    {
+        int g = h / (a.Heads / a.KvHeads), d = a.HeadDim, bk = a.BlockSizeK, kc = a.Chunks;
+        int blockStart = m * a.BlockSizeQ, blockLength = Math.Min(a.BlockSizeQ, a.Tokens - blockStart);
+        int p = a.StartPos + blockStart + blockLength;
+        int first = a.Sink / bk, nb = MiddleBlocks(a, p);
+        if (nb <= kc)
+        {
+            for (int j = 0; j < nb; j++)
+                indices[j] = (first + j) * bk;
+            return nb;
+        }
+
+        // the strided query sample and what each query sees
+        int sampled = (blockLength + a.BlockStrideQ - 1) / a.BlockStrideQ;
+        var sampleRows = new int[sampled];
+        var visible = new int[sampled];
+        for (int i = 0; i < sampled; i++)
+        {
+            int t = blockStart + SampledQuery(i, blockLength, a.BlockStrideQ);
+            sampleRows[i] = (t * a.Heads + h) * d;
+            visible[i] = a.StartPos + t + 1;
+        }
+
+        int step = InitialStep(nb, kc);
+        var starts = new int[kc];
+        var sizes = new int[kc];
+        for (int j = 0; j < kc; j++)
+        {
+            starts[j] = InitialStart(j, nb, kc, step);
+            sizes[j] = InitialStart(j + 1, nb, kc, step) - starts[j];
+        }
+        int maxSize = sizes.Max();
+        var branchStarts = new int[2 * kc];
+        var branchSizes = new int[2 * kc];
+        var scoreKeys = new int[2 * kc];
+        while (maxSize > 1)
+        {
+            for (int c = 0; c < 2 * kc; c++)
+            {
+                int half = sizes[c / 2] / 2;
+                branchStarts[c] = starts[c / 2] + (c & 1) * half;
+                branchSizes[c] = (c & 1) == 0 ? half : sizes[c / 2] - half;
+                if (branchSizes[c] == 0)
+                {
+                    scoreKeys[c] = TopK.EmptyKey;
+                    continue;
+                }
+                float best = float.NegativeInfinity;
+                int keyBase = (first + branchStarts[c] + branchSizes[c] / 2) * bk;
+                for (int kk = a.BlockStrideK - 1; kk < bk; kk += a.BlockStrideK)
+                {
+                    int key = keyBase + kk;
+                    if (key >= p - a.Window)
+                        continue;                                       // masked for every query
+                    var kRow = kCache.Slice((g * a.Capacity + key) * d, d);
+                    for (int i = 0; i < sampled; i++)
+                    {
+                        if (key >= visible[i] - a.Window)
+                            continue;
+                        var qRow = q.Slice(sampleRows[i], d);
+                        float s = 0f;
+                        for (int x = 0; x < d; x++)
+                            s = qRow[x] * kRow[x] + s;              // rounded as Float4.DotExact: no fused multiply-add
+                        if (s > best)
+                            best = s;
+                    }
+                }
+                scoreKeys[c] = TopK.OrderedKey(best);
+            }
+            var slots = TopK.Reference(scoreKeys, kc);
+            for (int c = 0; c < 2 * kc; c++)
+                if (slots[c] >= 0)
+                {
+                    starts[slots[c]] = branchStarts[c];
+                    sizes[slots[c]] = branchSizes[c];
+                }
+            maxSize = (maxSize + 1) / 2;
+        }
+
+        int count = 0;
+        for (int j = 0; j < kc; j++)
+            if (sizes[j] > 0)
+                indices[count++] = (first + starts[j]) * bk;
+        return count;
+    }
+}

@@ -1,0 +1,98 @@
+using Hip.Kernels;
+using Hip.TestSupport;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Kernels.Tests.Hip;
+
+/// <summary>The HiP kernels on the shared test accelerator, small options and random attention inputs.</summary>
+internal static class HipTestData
+{
+    private static readonly Lazy<HipKernelSet> s_kernels = new(() => new HipKernelSet(TestGpu.Gpu.Accelerator));
+
+    public static HipKernelSet Kernels => s_kernels.Value;
+    public static Accelerator Accelerator => TestGpu.Gpu.Accelerator;
+
+    /// <summary>Tiny HiP settings: Kc = 8 key blocks of 2, sink 4, window 8, query blocks of 8 scored by every 2nd query.</summary>
+    public static HipAttentionOptions Small => new()
+    {
+        K = 16, BlockSizeQ = 8, BlockStrideQ = 2, BlockSizeK = 2, BlockStrideK = 1,
+        SinkTokens = 4, WindowTokens = 8, RefreshInterval = 4, DenseLayers = 0,
+    };
+
+    /// <summary>One layer's random inputs: q [tokens, heads·headDim], kCache/vCache [kvHeads, capacity, headDim].</summary>
+    public sealed record Layer(float[] Q, float[] K, float[] V, int Tokens, int Heads, int KvHeads, int HeadDim, int Capacity, int StartPos)
+    {
+        public float Scale => 1f / MathF.Sqrt(HeadDim);
+
+        public static Layer Random(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed) => new(
+            TestData.Random(tokens * heads * headDim, 1f, seed),
+            TestData.Random(kvHeads * capacity * headDim, 1f, seed + 1),
+            TestData.Random(kvHeads * capacity * headDim, 1f, seed + 2),
+            tokens, heads, kvHeads, headDim, capacity, startPos);
+
+        /// <summary>Values in {−1, 0.5, 1} (no zeros): many exactly equal scores, to exercise tie-breaking.</summary>
+        public static Layer Quantized(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed)
+        {
+            var random = new Random(seed);
+            float[] Draw(int n) => Enumerable.Range(0, n).Select(_ => random.Next(3) switch { 0 => -1f, 1 => 0.5f, _ => 1f }).ToArray();
+            return new(Draw(tokens * heads * headDim), Draw(kvHeads * capacity * headDim), Draw(kvHeads * capacity * headDim),
+                tokens, heads, kvHeads, headDim, capacity, startPos);
+        }
+    }
+
+    /// <summary>The mask from the kernel: indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].</summary>
+    public static (int[] Indices, int[] Counts) GpuMask(Layer x, HipAttentionOptions options)
+    {
+        int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
+        using var q = Accelerator.Allocate1D(x.Q);
+        using var k = Accelerator.Allocate1D(x.K);
+        using var indices = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows * options.Chunks).ToArray());
+        using var counts = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows).ToArray());
+        Kernels.EstimateMask(q.View, k.View, indices.View, counts.View, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, options);
+        TestGpu.ThrowIfFaulted();
+        return (indices.GetAsArray1D(), counts.GetAsArray1D());
+    }
+
+    /// <summary>The mask from the C# reference, same layout as <see cref="GpuMask"/>.</summary>
+    public static (int[] Indices, int[] Counts) ReferenceMask(Layer x, HipAttentionOptions options)
+    {
+        int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
+        var indices = Enumerable.Repeat(-7, rows * options.Chunks).ToArray();
+        var counts = new int[rows];
+        MaskEstimation.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, options);
+        return (indices, counts);
+    }
+
+    /// <summary>Block-sparse attention on the device with the given mask and split count.</summary>
+    public static float[] GpuAttention(Layer x, int[] maskIndices, int[] maskCounts, HipAttentionOptions options, int splits)
+    {
+        using var q = Accelerator.Allocate1D(x.Q);
+        using var k = Accelerator.Allocate1D(x.K);
+        using var v = Accelerator.Allocate1D(x.V);
+        using var o = Accelerator.Allocate1D<float>(x.Q.Length);
+        using var indices = Accelerator.Allocate1D(maskIndices);
+        using var counts = Accelerator.Allocate1D(maskCounts);
+        using var partials = Accelerator.Allocate1D<float>(Math.Max(1, HipKernelSet.PartialsLength(x.Tokens, x.Heads, x.HeadDim, splits)));
+        o.MemSetToZero();
+        Kernels.BlockSparseAttention(q.View, k.View, v.View, o.View, indices.View, counts.View, partials.View,
+            x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, x.Scale, options, splits);
+        TestGpu.ThrowIfFaulted();
+        return o.GetAsArray1D();
+    }
+
+    public static float[] ReferenceAttention(Layer x, int[] maskIndices, int[] maskCounts, HipAttentionOptions options)
+    {
+        var o = new float[x.Q.Length];
+        BlockSparseAttention.Reference(x.Q, x.K, x.V, o, maskIndices, maskCounts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim,
+            x.Capacity, x.StartPos, x.Scale, options);
+        return o;
+    }
+
+    public static float[] DenseReference(Layer x)
+    {
+        var o = new float[x.Q.Length];
+        DenseAttention.Reference(x.Q, x.K, x.V, o, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, x.Scale);
+        return o;
+    }
+}
