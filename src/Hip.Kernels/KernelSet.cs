@@ -38,7 +38,6 @@ public sealed class KernelSet
     private readonly Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
@@ -48,6 +47,7 @@ public sealed class KernelSet
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int> _attentionPartial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge;
     private MemoryBuffer1D<float, Stride1D.Dense>? _splitScratch;   // partial softmax state of split-K attention, grown on demand
@@ -84,7 +84,6 @@ public sealed class KernelSet
         _embedBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
         _rope = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
         _kvStore = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
-        _denseAttention = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
         _swiGlu = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
         _residualAdd = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
         _argMax = a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
@@ -93,6 +92,7 @@ public sealed class KernelSet
         _matVecPerThreadF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
         _matVecPerThreadBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
         _denseAttentionPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
+        _denseAttention = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
         _attentionPartial = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
         _attentionMerge = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
         _argMaxPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
@@ -202,10 +202,30 @@ public sealed class KernelSet
             _denseAttentionPerThread(tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
             return;
         }
+        int rows = tokens * heads;
+        if (rows >= SplitTargetWarps)
+        {
+            // enough (query, head) warps to fill the GPU: one warp each, no partials (measured faster for prefill)
+            DenseAttentionWarps(q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+            return;
+        }
         // Flash-decoding: enough splits that tokens * heads * splits warps fill the GPU, at least 256 keys a split.
-        int rows = tokens * heads, keys = startPos + tokens;
-        int splits = Math.Clamp(CeilDiv(SplitTargetWarps, rows), 1, Math.Max(1, keys / MinSplitKeys));
-        int splitLength = CeilDiv(keys, splits);
+        int splits = Math.Clamp(CeilDiv(SplitTargetWarps, rows), 1, Math.Max(1, (startPos + tokens) / MinSplitKeys));
+        DenseAttentionSplit(q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splits);
+    }
+
+    /// <summary>The GPU's prefill form of <see cref="DenseAttention"/>: one warp per (query, head).</summary>
+    internal void DenseAttentionWarps(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale) =>
+        _denseAttention(new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
+            q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
+
+    /// <summary>The GPU's decode form of <see cref="DenseAttention"/>: the keys cut into <paramref name="splits"/> parts, then merged.</summary>
+    internal void DenseAttentionSplit(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale, int splits)
+    {
+        int rows = tokens * heads;
+        int splitLength = CeilDiv(startPos + tokens, splits);
         long rowSlots = (long)rows * splits;
         var scratch = Scratch(rowSlots * (headDim + 2));
         var partialMax = scratch.SubView(0, rowSlots);

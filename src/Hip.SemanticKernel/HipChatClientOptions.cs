@@ -24,6 +24,12 @@ public sealed class HipChatClientOptions
     /// <summary>Dense or HiP sparse attention.</summary>
     public AttentionKind Attention { get; set; } = AttentionKind.Dense;
 
+    /// <summary>HiP's settings (k, block sizes, sink, window, refresh interval, dense layers) when Attention is Hip.</summary>
+    public HipAttentionOptions Hip { get; set; } = new();
+
+    /// <summary>KV caches kept for prefix reuse across requests (each holds a whole context).</summary>
+    public int PrefixCacheSlots { get; set; } = 1;
+
     /// <summary>CUDA, the CPU accelerator, or Auto (CUDA when present; <c>HIP_DEVICE=cuda|cpu</c> forces one).</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
@@ -55,6 +61,21 @@ public sealed class HipChatClientOptions
             throw new ArgumentOutOfRangeException(nameof(PrefillChunk), PrefillChunk, "HipChatClientOptions.PrefillChunk must be > 0 (or null for the default).");
         if (!Enum.IsDefined(Attention))
             throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "HipChatClientOptions.Attention must be Dense or Hip.");
+        if (PrefixCacheSlots is < 1 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(PrefixCacheSlots), PrefixCacheSlots, "HipChatClientOptions.PrefixCacheSlots must be between 1 and 64.");
+        if (Hip is null)
+            throw new ArgumentNullException(nameof(Hip), "HipChatClientOptions.Hip must not be null.");
+        if (Attention == AttentionKind.Hip)
+        {
+            try
+            {
+                Hip.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"HipChatClientOptions.Hip: {e.Message}", $"{nameof(Hip)}.{e.ParamName}", e);
+            }
+        }
         if (!Enum.IsDefined(Device))
             throw new ArgumentOutOfRangeException(nameof(Device), Device, "HipChatClientOptions.Device must be Auto, Cuda or Cpu.");
         if (ModelId is { } id && string.IsNullOrWhiteSpace(id))
@@ -77,6 +98,8 @@ public sealed class HipChatClientOptions
     {
         ContextLength = ContextLength,
         Attention = Attention,
+        Hip = Hip,
+        PrefixCacheSlots = PrefixCacheSlots,
         Device = Device,
         PrefillChunk = PrefillChunk,
         TokenizerPath = TokenizerPath,

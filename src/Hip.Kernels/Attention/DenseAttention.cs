@@ -4,7 +4,8 @@ namespace Hip.Kernels;
 
 /// <summary>
 /// Causal dense attention with grouped-query heads and an online softmax, for prefill (many queries) and decode
-/// (one query). One warp per (query, head); lanes own head dimensions lane, lane+32, lane+64, lane+96.
+/// (one query). On the GPU, prefill batches large enough to fill it use <see cref="Kernel"/> (a warp per query and
+/// head) and smaller ones (decode) <see cref="DenseAttentionSplitK"/>; the CPU accelerator uses <see cref="PerThreadKernel"/>.
 /// </summary>
 public static class DenseAttention
 {
@@ -13,7 +14,8 @@ public static class DenseAttention
 
     // q, o: [tokens, heads * headDim]   kCache, vCache: [kvHeads, capacity, headDim] (one layer)
     // Query t sits at startPos + t and sees keys 0 ..= startPos + t. Query head h reads KV head h / (heads / kvHeads).
-    // Launch: grid ceil(tokens * heads / warpsPerGroup), group warpsPerGroup * warpSize.
+    // Launch: grid ceil(tokens * heads / warpsPerGroup), group warpsPerGroup * warpSize. The GPU form for prefill:
+    // one warp per (query, head), lanes own dimensions lane, lane+32, lane+64, lane+96, one warp sum per key.
     public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
         int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
     {

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Reflection;
+using Xunit;
+using Xunit.Sdk;
+
+namespace Hip.GpuRunner;
+
+/// <summary>Finds [Fact] and [Theory] methods by reflection, expanding each theory into its data rows.</summary>
+internal static class TestDiscovery
+{
+    public static IEnumerable<TestCase> Find(Assembly assembly)
+    {
+        var classes = assembly.GetExportedTypes()
+            .Where(t => t.IsClass && !t.IsAbstract && !t.ContainsGenericParameters)
+            .OrderBy(t => t.FullName, StringComparer.Ordinal);
+        foreach (var type in classes)
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).OrderBy(m => m.MetadataToken))
+            {
+                var fact = method.GetCustomAttribute<FactAttribute>();   // TheoryAttribute derives from FactAttribute
+                if (fact is null)
+                    continue;
+                foreach (var test in Expand(type, method, fact))
+                    yield return test;
+            }
+    }
+
+    private static IEnumerable<TestCase> Expand(Type type, MethodInfo method, FactAttribute fact)
+    {
+        if (fact is not TheoryAttribute)
+        {
+            yield return Create(type, method, [], fact.Skip);
+            yield break;
+        }
+        foreach (var data in method.GetCustomAttributes<DataAttribute>())
+        {
+            IEnumerable<object?[]> rows;
+            Exception? error = null;
+            try
+            {
+                rows = data.GetData(method).ToList();
+            }
+            catch (Exception e)
+            {
+                rows = [];
+                error = e;
+            }
+            if (error is not null)
+            {
+                // A case that fails when run, so a broken data source is reported rather than skipped silently.
+                yield return Create(type, method, [], fact.Skip ?? data.Skip) with { DiscoveryError = error };
+                continue;
+            }
+            foreach (var row in rows)
+                yield return Create(type, method, row, fact.Skip ?? data.Skip);
+        }
+    }
+
+    private static TestCase Create(Type type, MethodInfo method, object?[] row, string? skip)
+    {
+        var arguments = Convert(method, row);
+        string list = row.Length == 0 ? "" : "(" + string.Join(", ", method.GetParameters().Zip(row, (p, v) => $"{p.Name}: {Format(v)}")) + ")";
+        return new TestCase($"{type.Name}.{method.Name}{list}", $"{type.FullName}.{method.Name}{list}", type, method, arguments, skip);
+    }
+
+    // The conversions xunit makes for attribute data: enums from integers, numeric widening, optional parameters.
+    private static object?[] Convert(MethodInfo method, object?[] row)
+    {
+        var parameters = method.GetParameters();
+        if (row.Length > parameters.Length)
+            return row;   // the call reports the mismatch
+        var arguments = new object?[parameters.Length];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var type = Nullable.GetUnderlyingType(parameters[i].ParameterType) ?? parameters[i].ParameterType;
+            object? value = i < row.Length ? row[i] : parameters[i].HasDefaultValue ? parameters[i].DefaultValue : Type.Missing;
+            if (value is null || value == Type.Missing || type.IsInstanceOfType(value))
+                arguments[i] = value;
+            else if (type.IsEnum)
+                arguments[i] = Enum.ToObject(type, value);
+            else if (value is IConvertible && typeof(IConvertible).IsAssignableFrom(type))
+                arguments[i] = System.Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
+            else
+                arguments[i] = value;
+        }
+        return arguments;
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        string s => $"\"{s}\"",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        Type t => $"typeof({t.Name})",
+        Array a => "[" + string.Join(", ", a.Cast<object?>().Select(Format)) + "]",
+        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "?",
+    };
+}
