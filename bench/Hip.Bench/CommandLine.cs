@@ -30,6 +30,9 @@ internal sealed class CommandLine
             ? value : throw new UsageException($"{name} '{text}' is not an integer.");
     }
 
+    /// <summary>The integer after <paramref name="name"/>, or null when the option is absent.</summary>
+    public int? IntOrNull(string name) => Text(name) is null ? null : Int(name, 0);
+
     public double Double(string name, double fallback)
     {
         string? text = Text(name);
@@ -86,7 +89,8 @@ internal sealed class CommandLine
             throw new UsageException($"Unknown option(s): {string.Join(", ", unknown)}.");
     }
 
-    private string? Text(string name)
+    /// <summary>The value after <paramref name="name"/>, or null when the option is absent.</summary>
+    public string? Text(string name)
     {
         _read.Add(name);
         if (!_values.TryGetValue(name, out string? value))

@@ -1,16 +1,25 @@
 using Hip.Bench;
 
-// Hip.Bench: HiP attention quality on synthetic layers, and attention timing on a device.
+// Hip.Bench: HiP attention quality on synthetic layers or one layer of a real model, and attention timing on a device.
 //   quality   --dataset needles|random-walk --context T --heads H --kv-heads G --head-dim D --k K --seed S
 //             [--query-blocks N] [--threads N] [HiP options]                            → one JSON object on stdout
+//   quality   --dataset model [--model PATH] [--text PATH] [--layer L] [--context T]  (shape from the model; Q/K/V
+//             captured from one prefill pass on the CPU accelerator)                    → one JSON object on stdout
 //   attention --method hip|dense --phase prefill|decode --context T --heads H --kv-heads G --head-dim D
 //             --device cuda|cpu [--warmup N] [--runs N] [--check] [HiP options]      → one JSON object on stdout
 // HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
 //              --refresh-interval --dense-layers --max-k (defaults: HipAttentionOptions, HIP.md §6.1).
 const string Usage = """
-    usage: Hip.Bench quality   [--dataset needles|random-walk] [--context T] [--heads H] [--kv-heads G] [--head-dim D]
+    usage: Hip.Bench quality   [--dataset needles|random-walk|model] [--context T] [--heads H] [--kv-heads G] [--head-dim D]
                                [--k K] [--seed S] [--query-blocks N] [--threads N] [--needles N] [--needle-width W]
                                [--needle-strength A] [--walk-correlation R] [--query-strength B] [HiP options]
+                               model: [--model PATH] [--text PATH] [--layer L]
+           --dataset model runs a model file (default: the repository's models/stories260K/stories260K.gguf) over a text
+           (default: a built-in story, repeated to fill the context) in one prefill pass on the CPU and evaluates layer L
+           (default: the middle one) with the model's heads, KV heads and head dim. --context defaults to, and may not
+           exceed, the model's trained context (512 for stories260K). At T=512 the default HiP options keep every middle
+           block (JSON "prunes": false, "middleBlocks" ≤ K / block-size-k); --k 32 --window 64 --sink 16 --block-size-q 32
+           make HiP prune.
            Hip.Bench attention [--method hip|dense] [--phase prefill|decode] [--context T] [--heads H] [--kv-heads G]
                                [--head-dim D] [--device cuda|cpu] [--warmup N] [--runs N] [--check] [HiP options]
     HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window

@@ -5,7 +5,7 @@ using Hip.Kernels;
 namespace Hip.Bench;
 
 /// <summary>
-/// "quality": builds one attention layer from a dataset, runs HiP's C# reference path on the last query blocks and
+/// "quality": builds one attention layer from a dataset (synthetic, or captured from a model file), runs HiP's C# reference path on the last query blocks and
 /// compares it with exact attention; prints one JSON object (medians and extremes over heads × sampled query blocks).
 /// </summary>
 internal static class QualityCommand
@@ -13,16 +13,34 @@ internal static class QualityCommand
     public static int Run(CommandLine c)
     {
         var options = c.HipOptions();
-        string name = c.Choice("--dataset", "needles", "needles", "random-walk");
-        var shape = new AttentionShape(c.Int("--context", 16384), c.Int("--heads", 32), c.Int("--kv-heads", 8), c.Int("--head-dim", 128));
+        string name = c.Choice("--dataset", "needles", "needles", "random-walk", "model");
+        int? context = c.IntOrNull("--context"), heads = c.IntOrNull("--heads"), kvHeads = c.IntOrNull("--kv-heads"), headDim = c.IntOrNull("--head-dim");
         int seed = c.Int("--seed", 1);
         int queryBlocks = c.Int("--query-blocks", 4);
         int threads = c.Int("--threads", Environment.ProcessorCount);
-        IAttentionDataset dataset = name == "needles"
-            ? new NeedlesDataset(c.Int("--needles", 16), c.Double("--needle-width", 32), c.Double("--needle-strength", 8),
-                c.Double("--query-strength", 1), options.SinkTokens, options.WindowTokens)
-            : new RandomWalkDataset(c.Double("--walk-correlation", 0.98), c.Double("--query-strength", 2));
-        c.ThrowIfUnknown();
+        IAttentionDataset dataset;
+        AttentionShape shape;
+        if (name == "model")
+        {
+            string? model = c.Text("--model"), text = c.Text("--text");
+            int? layer = c.IntOrNull("--layer");
+            c.ThrowIfUnknown();
+            var captured = new ModelDataset(model, text, layer, context);
+            shape = captured.Shape;
+            foreach (var (option, given, actual) in new[] { ("--heads", heads, shape.Heads), ("--kv-heads", kvHeads, shape.KvHeads), ("--head-dim", headDim, shape.HeadDim) })
+                if (given is int value && value != actual)
+                    throw new UsageException($"{option} {value}: the model has {actual}; the model dataset takes its shape from the model file.");
+            dataset = captured;
+        }
+        else
+        {
+            shape = new AttentionShape(context ?? 16384, heads ?? 32, kvHeads ?? 8, headDim ?? 128);
+            dataset = name == "needles"
+                ? new NeedlesDataset(c.Int("--needles", 16), c.Double("--needle-width", 32), c.Double("--needle-strength", 8),
+                    c.Double("--query-strength", 1), options.SinkTokens, options.WindowTokens)
+                : new RandomWalkDataset(c.Double("--walk-correlation", 0.98), c.Double("--query-strength", 2));
+            c.ThrowIfUnknown();
+        }
         if (shape.Context <= 0 || shape.Heads <= 0 || shape.KvHeads <= 0 || shape.Heads % shape.KvHeads != 0 || shape.HeadDim <= 0 || queryBlocks <= 0)
             throw new UsageException("--context, --heads, --kv-heads, --head-dim and --query-blocks must be positive, heads a multiple of kv-heads.");
 
@@ -50,12 +68,19 @@ internal static class QualityCommand
             ["relError"] = Summary(results.Select(r => r.RelError)),
             ["randomBlockRecall"] = Median(results.Select(r => r.RandomRecall)),
             ["middleBlocks"] = results.Max(r => r.MiddleBlocks),
+            ["prunes"] = results.Max(r => r.MiddleBlocks) > options.Chunks,   // false: K covers every middle block, HiP is exact
             ["seconds"] = new
             {
                 total = Round(watch.Elapsed.TotalSeconds), generate = Round(generateSeconds), threads,
                 cpuMask = Round(timings.MaskSeconds), cpuExact = Round(timings.ExactSeconds), cpuHip = Round(timings.HipSeconds),
             },
         };
+        if (dataset is ModelDataset m)
+            report["model"] = new
+            {
+                path = Path.GetFullPath(m.ModelPath), text = m.TextPath is null ? "built-in story" : Path.GetFullPath(m.TextPath),
+                layer = m.Layer, layers = m.LayerCount, tokens = m.Tokens, trainedContext = m.TrainedContext,
+            };
         if (dataset is NeedlesDataset needles)
             report["needles"] = new { count = needles.Count, width = needles.Width, strength = needles.Strength };
         Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));

@@ -9,7 +9,7 @@ public sealed record AttentionShape(int Context, int Heads, int KvHeads, int Hea
 /// </summary>
 public sealed record AttentionLayerData(float[] Q, float[] K, float[] V, int FirstQueryPosition);
 
-/// <summary>A source of attention layers for the quality benchmark (synthetic generators; a model-dump source later).</summary>
+/// <summary>A source of attention layers for the quality benchmark (synthetic generators, or <see cref="ModelDataset"/>: one layer of a real model).</summary>
 public interface IAttentionDataset
 {
     string Name { get; }
