@@ -18,6 +18,9 @@ public enum GenerationFinish
 /// <summary>Filled in by <see cref="InferenceEngine.GenerateAsync(IReadOnlyList{int}, SamplingParams, GenerationStatus?, CancellationToken)"/> as it runs.</summary>
 public sealed class GenerationStatus
 {
+    /// <summary>Reports the prompt tokens whose keys and values are in the cache, after each prefill chunk (reused ones included).</summary>
+    public IProgress<int>? PrefillProgress { get; init; }
+
     public GenerationFinish Finish { get; internal set; }
     public int PromptTokens { get; internal set; }
     /// <summary>Prompt tokens whose keys and values were reused from the prefix cache instead of prefilled.</summary>

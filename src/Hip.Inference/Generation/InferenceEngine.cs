@@ -180,6 +180,7 @@ public sealed class InferenceEngine : IDisposable
     {
         var slot = _prefixes.Acquire(prompt, out int reused);
         status.CachedPromptTokens = reused;
+        status.PrefillProgress?.Report(reused);
         for (int start = reused; start < prompt.Length; start += _model.MaxBatch)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -187,6 +188,7 @@ public sealed class InferenceEngine : IDisposable
             _model.SetTokens(prompt.AsSpan(start, count));
             _model.Forward(count, slot.Cache);
             slot.Tokens.AddRange(prompt.AsSpan(start, count));
+            status.PrefillProgress?.Report(start + count);
         }
         return slot;
     }
