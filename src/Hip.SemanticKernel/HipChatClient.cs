@@ -150,9 +150,10 @@ public sealed class HipChatClient : IChatClient
         var matcher = new StopSequenceMatcher(allStops);
         int produced = 0;
         ChatFinishReason? finish = null;
+        var status = new GenerationStatus();
         try
         {
-            await foreach (int id in engine.GenerateAsync(prompt, sampling, cancellationToken).ConfigureAwait(false))
+            await foreach (int id in engine.GenerateAsync(prompt, sampling, status, cancellationToken).ConfigureAwait(false))
             {
                 produced++;
                 firstToken ??= watch.Elapsed;
@@ -176,8 +177,7 @@ public sealed class HipChatClient : IChatClient
                 rest += matcher.Flush();
                 if (rest.Length > 0)
                     yield return Update([new TextContent(rest)]);
-                // the engine ends without EOS only at MaxTokens or a full context (prompt + output = context + 1)
-                bool cutShort = produced >= sampling.MaxTokens || prompt.Count + produced > engine.ContextLength;
+                bool cutShort = status.Finish is GenerationFinish.MaxTokens or GenerationFinish.ContextFull;
                 finish = matcher.Stopped || !cutShort ? ChatFinishReason.Stop : ChatFinishReason.Length;
             }
         }
@@ -196,7 +196,11 @@ public sealed class HipChatClient : IChatClient
         HipLog.ResponseCompleted(_logger, responseId, prompt.Count, produced, finish.Value.Value,
             (firstToken ?? total).TotalMilliseconds, produced > 1 && decodeSeconds > 0 ? (produced - 1) / decodeSeconds : 0);
 
-        var usage = new UsageDetails { InputTokenCount = prompt.Count, OutputTokenCount = produced, TotalTokenCount = prompt.Count + produced };
+        var usage = new UsageDetails
+        {
+            InputTokenCount = prompt.Count, OutputTokenCount = produced, TotalTokenCount = prompt.Count + produced,
+            CachedInputTokenCount = status.CachedPromptTokens,   // prompt tokens served from the prefix KV cache
+        };
         var last = Update([new UsageContent(usage)]);
         last.FinishReason = finish;
         yield return last;
