@@ -1,3 +1,5 @@
+using Hip.Kernels;
+
 namespace Hip.TestSupport;
 
 /// <summary>Fresh random inputs (never zeros) and tolerance checks for kernel-versus-reference tests.</summary>
@@ -11,6 +13,29 @@ public static class TestData
         for (int i = 0; i < count; i++)
             values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
         return values;
+    }
+
+    /// <summary>An output buffer's initial contents: NaN everywhere, so an element a kernel fails to write fails the check.</summary>
+    public static float[] Poison(int count)
+    {
+        var values = new float[count];
+        Array.Fill(values, float.NaN);
+        return values;
+    }
+
+    /// <summary>Random [rows, cols] weights in <paramref name="format"/> on the test device; <paramref name="asFloats"/> gets the values the device reads.</summary>
+    public static DeviceMatrix RandomMatrix(WeightFormat format, int rows, int cols, out float[] asFloats)
+    {
+        var a = TestGpu.Kernels.Accelerator;
+        var values = Random(rows * cols);
+        if (format == WeightFormat.F32)
+        {
+            asFloats = values;
+            return DeviceMatrix.FromFloats(a, values, rows, cols);
+        }
+        var bits = values.Select(v => WeightBits.FromFloat(v, format)).ToArray();
+        asFloats = bits.Select(b => WeightBits.ToFloat(b, format)).ToArray();
+        return DeviceMatrix.FromBits(a, bits, rows, cols, format);
     }
 
     /// <summary>Fails unless |actual − expected| ≤ absolute + relative · |expected| element-wise (NaN never passes).</summary>

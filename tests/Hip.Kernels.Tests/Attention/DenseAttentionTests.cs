@@ -40,7 +40,7 @@ public sealed class DenseAttentionTests
         using var qBuffer = a.Allocate1D(q);
         using var kBuffer = a.Allocate1D(kCache);
         using var vBuffer = a.Allocate1D(vCache);
-        using var oBuffer = a.Allocate1D(Poison(tokens * heads * headDim));
+        using var oBuffer = a.Allocate1D(TestData.Poison(tokens * heads * headDim));
         TestGpu.KernelsOf(variant).DenseAttention(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View,
             tokens, heads, kvHeads, headDim, capacity, startPos, scale);
         TestGpu.ThrowIfFaulted();
@@ -63,7 +63,7 @@ public sealed class DenseAttentionTests
         using var qBuffer = a.Allocate1D(q);
         using var kBuffer = a.Allocate1D(kCache);
         using var vBuffer = a.Allocate1D(vCache);
-        using var oBuffer = a.Allocate1D(Poison(heads * headDim));
+        using var oBuffer = a.Allocate1D(TestData.Poison(heads * headDim));
         TestGpu.KernelsOf(variant).DenseAttention(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View,
             1, heads, kvHeads, headDim, capacity, 0, 0.5f);
         TestGpu.ThrowIfFaulted();
@@ -97,7 +97,7 @@ public sealed class DenseAttentionTests
         using var qBuffer = a.Allocate1D(q);
         using var kBuffer = a.Allocate1D(kCache);
         using var vBuffer = a.Allocate1D(vCache);
-        using var oBuffer = a.Allocate1D(Poison(tokens * heads * headDim));
+        using var oBuffer = a.Allocate1D(TestData.Poison(tokens * heads * headDim));
         if (form == "warps")
             kernels.DenseAttentionWarps(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
         else
@@ -110,16 +110,9 @@ public sealed class DenseAttentionTests
     // [kvHeads, capacity, headDim]: random for positions < valid, NaN after.
     private static float[] CacheWithPoisonedTail(int kvHeads, int capacity, int headDim, int valid)
     {
-        var cache = Poison(kvHeads * capacity * headDim);
+        var cache = TestData.Poison(kvHeads * capacity * headDim);
         for (int g = 0; g < kvHeads; g++)
             TestData.Random(valid * headDim).CopyTo(cache, g * capacity * headDim);
         return cache;
-    }
-
-    private static float[] Poison(int count)
-    {
-        var values = new float[count];
-        Array.Fill(values, float.NaN);
-        return values;
     }
 }

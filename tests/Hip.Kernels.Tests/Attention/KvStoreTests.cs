@@ -15,16 +15,16 @@ public sealed class KvStoreTests
     {
         var k = TestData.Random(tokens * kvHeads * headDim);
         var v = TestData.Random(tokens * kvHeads * headDim);
-        var expectedK = Poison(kvHeads * capacity * headDim);
-        var expectedV = Poison(kvHeads * capacity * headDim);
+        var expectedK = TestData.Poison(kvHeads * capacity * headDim);
+        var expectedV = TestData.Poison(kvHeads * capacity * headDim);
         KvStore.Reference(k, expectedK, tokens, kvHeads, headDim, capacity, startPos);
         KvStore.Reference(v, expectedV, tokens, kvHeads, headDim, capacity, startPos);
 
         var a = TestGpu.Kernels.Accelerator;
         using var kBuffer = a.Allocate1D(k);
         using var vBuffer = a.Allocate1D(v);
-        using var kCache = a.Allocate1D(Poison(kvHeads * capacity * headDim));
-        using var vCache = a.Allocate1D(Poison(kvHeads * capacity * headDim));
+        using var kCache = a.Allocate1D(TestData.Poison(kvHeads * capacity * headDim));
+        using var vCache = a.Allocate1D(TestData.Poison(kvHeads * capacity * headDim));
         TestGpu.Kernels.KvStore(kBuffer.View, vBuffer.View, kCache.View, vCache.View, tokens, kvHeads, headDim, capacity, startPos);
         TestGpu.ThrowIfFaulted();
 
@@ -39,12 +39,5 @@ public sealed class KvStoreTests
         for (int i = 0; i < expected.Length; i++)
             if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
                 Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]}");
-    }
-
-    private static float[] Poison(int count)
-    {
-        var values = new float[count];
-        Array.Fill(values, float.NaN);
-        return values;
     }
 }

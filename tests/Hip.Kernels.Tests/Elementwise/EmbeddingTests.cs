@@ -15,13 +15,13 @@ public sealed class EmbeddingTests
     {
         const int vocab = 11, dim = 37;
         int[] tokens = [3, 0, 10, 3, 7];                       // both ends of the table and a repeat
-        using var table = CreateMatrix(format, vocab, dim, out var tableFloats);
+        using var table = TestData.RandomMatrix(format, vocab, dim, out var tableFloats);
         var expected = new float[tokens.Length * dim];
         Embedding.Reference(tableFloats, tokens, expected, dim);
 
         var a = TestGpu.Kernels.Accelerator;
         using var tokenBuffer = a.Allocate1D(tokens);
-        using var xBuffer = a.Allocate1D(Poison(tokens.Length * dim));
+        using var xBuffer = a.Allocate1D(TestData.Poison(tokens.Length * dim));
         TestGpu.Kernels.Embed(table, tokenBuffer.View, tokens.Length, xBuffer.View);
         TestGpu.ThrowIfFaulted();
 
@@ -34,13 +34,13 @@ public sealed class EmbeddingTests
     {
         const int vocab = 5, dim = 9, count = 2;
         int[] tokens = [4, 1, 2];
-        using var table = CreateMatrix(WeightFormat.F32, vocab, dim, out var tableFloats);
-        var expected = Poison(tokens.Length * dim);
+        using var table = TestData.RandomMatrix(WeightFormat.F32, vocab, dim, out var tableFloats);
+        var expected = TestData.Poison(tokens.Length * dim);
         Embedding.Reference(tableFloats, tokens.AsSpan(0, count), expected, dim);
 
         var a = TestGpu.Kernels.Accelerator;
         using var tokenBuffer = a.Allocate1D(tokens);
-        using var xBuffer = a.Allocate1D(Poison(tokens.Length * dim));
+        using var xBuffer = a.Allocate1D(TestData.Poison(tokens.Length * dim));
         TestGpu.Kernels.Embed(table, tokenBuffer.View, count, xBuffer.View);
         TestGpu.ThrowIfFaulted();
 
@@ -54,38 +54,16 @@ public sealed class EmbeddingTests
     {
         const int vocab = 4, dim = 5;
         int[] tokens = [-3, 9];                              // the host refuses these; the kernel must not read outside
-        using var table = CreateMatrix(WeightFormat.F32, vocab, dim, out var tableFloats);
+        using var table = TestData.RandomMatrix(WeightFormat.F32, vocab, dim, out var tableFloats);
         var expected = new float[tokens.Length * dim];
         Embedding.Reference(tableFloats, [0, vocab - 1], expected, dim);
 
         var a = TestGpu.Kernels.Accelerator;
         using var tokenBuffer = a.Allocate1D(tokens);
-        using var xBuffer = a.Allocate1D(Poison(tokens.Length * dim));
+        using var xBuffer = a.Allocate1D(TestData.Poison(tokens.Length * dim));
         TestGpu.Kernels.Embed(table, tokenBuffer.View, tokens.Length, xBuffer.View);
         TestGpu.ThrowIfFaulted();
 
         TestData.AssertClose(expected, xBuffer.GetAsArray1D(), 0, 0, "x");
-    }
-
-    // Random [rows, cols] weights in the given format; the float values the device will read come back in asFloats.
-    private static DeviceMatrix CreateMatrix(WeightFormat format, int rows, int cols, out float[] asFloats)
-    {
-        var a = TestGpu.Kernels.Accelerator;
-        var values = TestData.Random(rows * cols);
-        if (format == WeightFormat.F32)
-        {
-            asFloats = values;
-            return DeviceMatrix.FromFloats(a, values, rows, cols);
-        }
-        var bits = values.Select(v => WeightBits.FromFloat(v, format)).ToArray();
-        asFloats = bits.Select(b => WeightBits.ToFloat(b, format)).ToArray();
-        return DeviceMatrix.FromBits(a, bits, rows, cols, format);
-    }
-
-    private static float[] Poison(int count)
-    {
-        var values = new float[count];
-        Array.Fill(values, float.NaN);
-        return values;
     }
 }

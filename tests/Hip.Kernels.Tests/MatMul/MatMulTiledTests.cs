@@ -19,38 +19,16 @@ public sealed class MatMulTiledTests
     public void MatMulTiled_RandomWeights_MatchesReference(WeightFormat format, int rows, int n, int m)
     {
         var x = TestData.Random(rows * n);
-        using var w = CreateMatrix(format, m, n, out var wFloats);
+        using var w = TestData.RandomMatrix(format, m, n, out var wFloats);
         var expected = new float[rows * m];
         MatVec.Reference(x, wFloats, expected, rows, n, m);
 
         var a = TestGpu.Kernels.Accelerator;
         using var xBuffer = a.Allocate1D(x);
-        using var yBuffer = a.Allocate1D(Poison(rows * m));
+        using var yBuffer = a.Allocate1D(TestData.Poison(rows * m));
         TestGpu.Kernels.MatMulTiled(xBuffer.View, w, yBuffer.View, rows);
         TestGpu.ThrowIfFaulted();
 
         TestData.AssertClose(expected, yBuffer.GetAsArray1D(), Absolute, Relative, $"y ({format})");
-    }
-
-    // Random [rows, cols] weights in the given format; the float values the device will read come back in asFloats.
-    private static DeviceMatrix CreateMatrix(WeightFormat format, int rows, int cols, out float[] asFloats)
-    {
-        var a = TestGpu.Kernels.Accelerator;
-        var values = TestData.Random(rows * cols);
-        if (format == WeightFormat.F32)
-        {
-            asFloats = values;
-            return DeviceMatrix.FromFloats(a, values, rows, cols);
-        }
-        var bits = values.Select(v => WeightBits.FromFloat(v, format)).ToArray();
-        asFloats = bits.Select(b => WeightBits.ToFloat(b, format)).ToArray();
-        return DeviceMatrix.FromBits(a, bits, rows, cols, format);
-    }
-
-    private static float[] Poison(int count)
-    {
-        var values = new float[count];
-        Array.Fill(values, float.NaN);
-        return values;
     }
 }

@@ -27,7 +27,7 @@ public sealed class RmsNormTests
         var a = TestGpu.Kernels.Accelerator;
         using var xBuffer = a.Allocate1D(x);
         using var weightBuffer = a.Allocate1D(weight);
-        using var yBuffer = a.Allocate1D(Poison(rows * dim));
+        using var yBuffer = a.Allocate1D(TestData.Poison(rows * dim));
         TestGpu.KernelsOf(variant).RmsNorm(xBuffer.View, weightBuffer.View, yBuffer.View, rows, dim, eps);
         TestGpu.ThrowIfFaulted();
 
@@ -53,12 +53,5 @@ public sealed class RmsNormTests
         TestGpu.ThrowIfFaulted();
 
         TestData.AssertClose(expected, xBuffer.GetAsArray1D(), Absolute, Relative, "x (in place)");
-    }
-
-    private static float[] Poison(int count)
-    {
-        var values = new float[count];
-        Array.Fill(values, float.NaN);
-        return values;
     }
 }
