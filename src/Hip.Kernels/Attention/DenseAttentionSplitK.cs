@@ -42,6 +42,8 @@ public static class DenseAttentionSplitK
         long headBase = (long)g * capacity * headDim;
         int d0 = lane, d1 = lane + ws, d2 = lane + 2 * ws, d3 = lane + 3 * ws;
         float m = float.NegativeInfinity, l = 0f, a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        bool vectorized = (headDim & 3) == 0;                 // rows start on 16-byte boundaries: read keys as Float4
+        var k4 = kCache.Cast<Float4>();
         for (int j0 = first; j0 < end; j0 += ws)
         {
             int j = j0 + lane;
@@ -50,8 +52,21 @@ public static class DenseAttentionSplitK
             {
                 long r = headBase + (long)j * headDim;
                 float dot = 0f;
-                for (int d = 0; d < headDim; d++)
-                    dot += qShared[qBase + d] * kCache[r + d];
+                if (vectorized)
+                {
+                    long r4 = r / 4;
+                    for (int d4 = 0; d4 < headDim / 4; d4++)
+                    {
+                        var kv = k4[r4 + d4];   // one 16-byte load
+                        int d = qBase + 4 * d4;
+                        dot += qShared[d] * kv.X + qShared[d + 1] * kv.Y + qShared[d + 2] * kv.Z + qShared[d + 3] * kv.W;
+                    }
+                }
+                else
+                {
+                    for (int d = 0; d < headDim; d++)
+                        dot += qShared[qBase + d] * kCache[r + d];
+                }
                 s = dot;
             }
             float mNew = MathF.Max(m, Reductions.WarpMax(s));
