@@ -115,16 +115,11 @@ public static class HipServiceCollectionExtensions
         configure?.Invoke(options);
     };
 
+    // Every settable option, so one added later is never dropped on the way (the copy happens once, at start-up).
     private static Action<HipChatClientOptions> CopyFrom(HipChatClientOptions source) => options =>
     {
-        options.ModelPath = source.ModelPath;
-        options.ModelId = source.ModelId;
-        options.TokenizerPath = source.TokenizerPath;
-        options.ContextLength = source.ContextLength;
-        options.Attention = source.Attention;
-        options.Device = source.Device;
-        options.PrefillChunk = source.PrefillChunk;
-        options.ChatTemplate = source.ChatTemplate;
-        options.ChatTemplateFormat = source.ChatTemplateFormat;
+        foreach (var property in typeof(HipChatClientOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+            if (property.CanWrite)
+                property.SetValue(options, property.GetValue(source));
     };
 }

@@ -33,6 +33,25 @@ public sealed class HipServiceCollectionExtensionsTests
         (await SharedModel.ReferenceAsync(SharedModel.Engine, "Once upon a time", SamplingParams.Greedy with { MaxTokens = 4 })).Text;
 
     [Fact]
+    public void AddHipChatClient_OptionsObject_CopiesEverySetting()
+    {
+        var source = new HipChatClientOptions
+        {
+            ModelPath = SharedModel.ModelPath, ContextLength = 128, Attention = AttentionKind.Hip, PrefixCacheSlots = 3,
+            Hip = new HipAttentionOptions { K = 256, WindowTokens = 128 }, ChatTemplate = "chatml", PrefillChunk = 16,
+        };
+        var services = new ServiceCollection();
+        services.AddHipChatClient(source);
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<HipChatClientOptions>>().Value;
+
+        foreach (var property in typeof(HipChatClientOptions).GetProperties())
+            Assert.Equal(property.GetValue(source), property.GetValue(options));
+        Assert.NotSame(source, options);
+    }
+
+    [Fact]
     public async Task AddHipChatClient_HostStarts_LoadsModelAndAnswersThroughThePipeline()
     {
         var logs = new ListLoggerProvider();

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Hip.Samples.Tests;
+
+public sealed class CodebaseAgentSampleTests : IDisposable
+{
+    private const string Sample = "Hip.Samples.CodebaseAgent";
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("hip-codebase-agent-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Fact]
+    public async Task Run_TinyFolder_LoadsTheTextFilesPrefillsOnceAndAnswers()
+    {
+        Write("story.txt", "Tom had a red ball.\n");
+        Write("notes/lily.md", "Lily liked the park.\n");
+        Write("secret.txt", "Nobody may read this.\n");
+        Write(".gitignore", "secret.txt\n");
+        File.WriteAllBytes(Path.Combine(_folder.FullName, "picture.txt"), [0x89, 0x50, 0x4E, 0x47, 0x00, 0x0A]);   // a NUL byte: binary
+
+        var result = await SampleRunner.RunAsync(Sample, _folder.FullName,
+            "--question", "What is in the story?", "--max-tokens", "8", "--context", "512");
+
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Matches(@"\d+ tokens  story\.txt\n", result.Errors);   // the listing of loaded files, on stderr
+        Assert.Matches(@"\d+ tokens  notes/lily\.md\n", result.Errors);
+        Assert.DoesNotContain("secret.txt", result.Errors);
+        Assert.DoesNotContain("picture.txt", result.Errors);
+        Assert.Contains("left out: 1 ignored by .gitignore, 1 binary", result.Errors);
+
+        var lines = result.Output.Split('\n');
+        int asked = Array.IndexOf(lines, "> What is in the story?");
+        Assert.True(asked >= 0, result.Output);
+        Assert.True(asked + 1 < lines.Length && lines[asked + 1].Trim().Length > 0, $"no answer: '{result.Output}'");
+
+        // the question continues the prefilled folder: every prefilled token is served from the prefix cache
+        int prefilled = Number(Regex.Match(result.Errors, @"prefill .*\] ([\d,]+)/\1 tokens"));
+        var usage = Regex.Match(result.Errors, @"prompt ([\d,]+) tokens \(([\d,]+) cached, ([\d,]+) prefilled\), output 8 tokens, first token [\d.]+ s");
+        Assert.True(usage.Success, result.Errors);
+        Assert.Equal(prefilled, Number(usage, group: 2));
+        Assert.True(Number(usage) > prefilled);
+    }
+
+    [Fact]
+    public async Task Run_FolderLargerThanTheContext_ExitsWith3AndTheNumbers()
+    {
+        Write("long.txt", string.Concat(Enumerable.Repeat("Tom and Lily went to the park to play with the red ball.\n", 12)));
+
+        var result = await SampleRunner.RunAsync(Sample, _folder.FullName, "--question", "Why?", "--max-tokens", "8", "--context", "256");
+
+        Assert.True(result.ExitCode == 3, result.Errors);
+        var message = Regex.Match(result.Errors, @"does not fit the context: it needs ([\d,]+) tokens .* the context holds 256\. Raise --context");
+        Assert.True(message.Success, result.Errors);
+        Assert.True(Number(message) > 256, result.Errors);
+        Assert.Contains("long.txt", result.Errors);
+        Assert.Equal("", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Run_UnknownOption_PrintsUsage()
+    {
+        var result = await SampleRunner.RunAsync(Sample, "--bogus");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("usage:", result.Errors);
+    }
+
+    private void Write(string relativePath, string text)
+    {
+        string path = Path.Combine(_folder.FullName, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static int Number(Match match, int group = 1)
+    {
+        Assert.True(match.Success, "pattern not found");
+        return int.Parse(match.Groups[group].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+    }
+}
