@@ -56,8 +56,12 @@ try
         (tree.LargeFiles.Count > 0 ? $", over {SourceTree.MaxFileBytes >> 20} MiB: {string.Join(", ", tree.LargeFiles)}" : ""));
 
     // the tokens every question's prompt starts with: the template's system turn up to the first user text
+    // (the tool definitions are rendered into the prompt too, so they count)
+    var tools = new CodebaseTools(tree).Create();
+    var toolDefinitions = tools.OfType<AIFunctionDeclaration>()
+        .Select(t => new ChatTemplateTool(t.Name, t.Description, t.JsonSchema.GetRawText())).ToList();
     var prefix = new ChatTemplateEncoder(engine.Tokenizer, engine.Metadata).Encode(
-        template, [ChatTemplateMessage.System(prompt.Text), ChatTemplateMessage.User("")], addGenerationPrompt: false);
+        template, [ChatTemplateMessage.System(prompt.Text), ChatTemplateMessage.User("")], addGenerationPrompt: false, toolDefinitions);
     int needed = prefix.Count + QuestionTokens + arguments.MaxTokens;
     if (needed > engine.ContextLength)
     {
@@ -80,7 +84,7 @@ try
     prefill.Finish($"{prefix.Count / prefill.Elapsed.TotalSeconds:N0} tokens/s, {prefill.Elapsed.TotalSeconds:F1} s");
 
     // one agent and one session: each question sees the earlier ones
-    AIAgent agent = new ChatClientAgent(chatClient, instructions: prompt.Text, name: "CodebaseAgent", tools: new CodebaseTools(tree).Create());
+    AIAgent agent = new ChatClientAgent(chatClient, instructions: prompt.Text, name: "CodebaseAgent", tools: tools);
     var session = await agent.CreateSessionAsync();
     var run = new ChatClientAgentRunOptions(new ChatOptions { MaxOutputTokens = arguments.MaxTokens, Temperature = arguments.Temperature });
     foreach (string question in ReadQuestions(arguments.Questions))

@@ -89,19 +89,6 @@ internal static class ChatOptionsMapping
         return copy;
     }
 
-    /// <summary>Throws <see cref="NotSupportedException"/> for requests this client cannot honour (JSON output, required tool calls).</summary>
-    public static void ThrowIfUnsupported(ChatOptions? options)
-    {
-        if (options is null)
-            return;
-        if (options.ResponseFormat is ChatResponseFormatJson)
-            throw new NotSupportedException(
-                "ChatOptions.ResponseFormat JSON is not supported: this client has no constrained decoding yet; use ChatResponseFormat.Text.");
-        if (options.ToolMode is RequiredChatToolMode)
-            throw new NotSupportedException(
-                "ChatOptions.ToolMode RequireAny/RequireSpecific is not supported: this client does not call tools yet.");
-    }
-
     /// <summary>The engine's seed is 32-bit: seeds in range pass unchanged, others fold their halves together.</summary>
     internal static int ToInt32Seed(long seed) => seed is >= int.MinValue and <= int.MaxValue ? (int)seed : (int)(seed ^ (seed >> 32));
 

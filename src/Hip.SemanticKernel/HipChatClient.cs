@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Hip.Inference;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -15,10 +16,13 @@ namespace Hip.SemanticKernel;
 /// </summary>
 /// <remarks>
 /// Honoured <see cref="ChatOptions"/>: Temperature (0 = greedy), TopP, TopK, Seed, MaxOutputTokens (default: until
-/// end-of-sequence or a full context), StopSequences, FrequencyPenalty, PresencePenalty, Instructions (a leading
-/// system message), ModelId (must name this model), RawRepresentationFactory (a <see cref="SamplingParams"/> to start
-/// from) and AdditionalProperties <see cref="MinPKey"/> and <see cref="IgnoreEosKey"/>. Tools are ignored; JSON
-/// response formats and required tool modes are refused.
+/// end-of-sequence or a full context), StopSequences (on free text), FrequencyPenalty, PresencePenalty, Instructions
+/// (a leading system message), ModelId (must name this model), RawRepresentationFactory (a <see cref="SamplingParams"/>
+/// to start from), AdditionalProperties <see cref="MinPKey"/>, <see cref="IgnoreEosKey"/> and <see cref="JsonGrammarOptionsKey"/>, and through
+/// grammar-constrained decoding: Tools (functions, described in the prompt in the template family's tool syntax),
+/// ToolMode (None: not offered; Auto: text or calls; RequireAny / RequireSpecific: a call is forced),
+/// AllowMultipleToolCalls and ResponseFormat (Json, or a JSON schema). Calls come back as
+/// <see cref="FunctionCallContent"/>s with finish reason ToolCalls and never as text, also when streaming.
 /// </remarks>
 public sealed class HipChatClient : IChatClient
 {
@@ -33,6 +37,15 @@ public sealed class HipChatClient : IChatClient
 
     /// <summary>AdditionalProperties key: true keeps generating past the end-of-sequence token.</summary>
     public const string IgnoreEosKey = "ignore_eos";
+
+    /// <summary>
+    /// AdditionalProperties key: a <see cref="JsonGrammarOptions"/> for the JSON the grammar lets the model write (tool
+    /// arguments and JSON responses): string, array and number caps, whitespace (AllowWhitespace false: compact JSON).
+    /// </summary>
+    public const string JsonGrammarOptionsKey = "json_grammar";
+
+    /// <summary>Key in the last update's AdditionalProperties: the text of a tool call that the output limit cut short.</summary>
+    public const string IncompleteToolCallKey = "incomplete_tool_call";
 
     private readonly HipModel _model;
     private readonly bool _ownsModel;
@@ -71,14 +84,18 @@ public sealed class HipChatClient : IChatClient
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var turns = ChatMessageMapping.ToTemplateMessages(messages, options?.Instructions);
-        ChatOptionsMapping.ThrowIfUnsupported(options);
+        var plan = ResponsePlan.Create(options);   // tool and response schemas compile now: what they cannot enforce fails here
+        string? instructions = string.Join("\n\n", new[] { options?.Instructions, plan.Instructions }.Where(i => !string.IsNullOrEmpty(i)));
+        var turns = ChatMessageMapping.ToTemplateMessages(messages, instructions);
         var sampling = ChatOptionsMapping.ToSamplingParams(options, this);
+        if (sampling.Constraint is not null && plan.Kind != ResponseKind.Text)
+            throw new ArgumentException(
+                "The SamplingParams from ChatOptions.RawRepresentationFactory has a Constraint, and the tools or response format need one of their own.", nameof(options));
         var stops = ChatOptionsMapping.ToStopSequences(options);
         string? modelId = options?.ModelId;
         // with the model loaded, check the model id and the prompt length now rather than at the first update
-        var request = _model.Loaded is { } loaded ? Prepare(loaded, turns, sampling, stops, modelId) : null;
-        return StreamAsync(request, turns, sampling, stops, modelId, cancellationToken);
+        var request = _model.Loaded is { } loaded ? Prepare(loaded, turns, plan, stops, modelId) : null;
+        return StreamAsync(request, turns, plan, sampling, stops, modelId, cancellationToken);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -105,21 +122,21 @@ public sealed class HipChatClient : IChatClient
             _model.Dispose();
     }
 
-    private sealed record Request(LoadedModel Model, IReadOnlyList<int> Prompt, SamplingParams Sampling, IReadOnlyList<string> Stops);
+    private sealed record Request(LoadedModel Model, IReadOnlyList<int> Prompt, IReadOnlyList<string> Stops);
 
-    private static Request Prepare(LoadedModel model, List<ChatTemplateMessage> turns, SamplingParams sampling, IReadOnlyList<string> stops, string? modelId)
+    private static Request Prepare(LoadedModel model, List<ChatTemplateMessage> turns, ResponsePlan plan, IReadOnlyList<string> stops, string? modelId)
     {
         if (modelId is not null && !NamesModel(model, modelId))
             throw new ArgumentException(
                 $"ChatOptions.ModelId '{modelId}' names another model: this client serves '{model.ModelId}' ({model.Engine.ModelPath}).",
                 nameof(ChatOptions.ModelId));
-        var prompt = model.Encoder.Encode(model.Template, turns);
+        var prompt = model.Encoder.Encode(model.Template, turns, tools: plan.OfferedTools);
         int context = model.Engine.ContextLength;
         if (prompt.Count >= context)
             throw new ArgumentException(
                 $"The prompt is {prompt.Count} tokens after the '{model.Template.Name}' chat template, but the context holds {context} " +
                 "(prompt and output together): shorten the conversation or raise HipChatClientOptions.ContextLength.", "messages");
-        return new Request(model, prompt, sampling, [.. stops, .. model.EndOfTurnTexts]);
+        return new Request(model, prompt, [.. stops, .. model.EndOfTurnTexts]);
     }
 
     /// <summary>The model's id, its file name with or without extension, or its path.</summary>
@@ -130,12 +147,15 @@ public sealed class HipChatClient : IChatClient
             .Any(name => string.Equals(name, modelId, StringComparison.OrdinalIgnoreCase));
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Request? request, List<ChatTemplateMessage> turns, SamplingParams sampling,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Request? request, List<ChatTemplateMessage> turns, ResponsePlan plan, SamplingParams sampling,
         IReadOnlyList<string> stops, string? modelId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        request ??= Prepare(await _model.GetLoadedAsync(cancellationToken).ConfigureAwait(false), turns, sampling, stops, modelId);
-        var (model, prompt, _, allStops) = request;
+        request ??= Prepare(await _model.GetLoadedAsync(cancellationToken).ConfigureAwait(false), turns, plan, stops, modelId);
+        var (model, prompt, allStops) = request;
         var engine = model.Engine;
+        var constraint = plan.CreateConstraint(model, out var format);   // stateful: one per generation
+        if (constraint is not null)
+            sampling = sampling with { Constraint = constraint };
         string responseId = "hip-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
         ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
@@ -147,25 +167,25 @@ public sealed class HipChatClient : IChatClient
         var watch = Stopwatch.StartNew();
         TimeSpan? firstToken = null;
         var decoder = new StreamingDecoder(engine.Tokenizer, prompt);
-        var matcher = new StopSequenceMatcher(allStops);
+        var filter = new ReplyFilter(plan.Kind, constraint, format, allStops);
+        var status = new GenerationStatus();
         int produced = 0;
         ChatFinishReason? finish = null;
-        var status = new GenerationStatus();
         try
         {
             await foreach (int id in engine.GenerateAsync(prompt, sampling, status, cancellationToken).ConfigureAwait(false))
             {
                 produced++;
                 firstToken ??= watch.Elapsed;
-                if (model.EndOfTurnTokenIds.Contains(id))
+                if ((id == engine.Tokenizer.EosId && sampling.StopAtEndOfSequence) || model.EndOfTurnTokenIds.Contains(id))
                 {
-                    finish = ChatFinishReason.Stop;
+                    finish = ChatFinishReason.Stop;   // with a constraint the engine passes EOS on: it ends the turn here
                     break;
                 }
-                string text = matcher.Append(decoder.Append(id));
+                string text = filter.Append(decoder.Append(id));
                 if (text.Length > 0)
                     yield return Update([new TextContent(text)]);
-                if (matcher.Stopped)
+                if (filter.Stopped)
                 {
                     finish = ChatFinishReason.Stop;
                     break;
@@ -173,12 +193,10 @@ public sealed class HipChatClient : IChatClient
             }
             if (finish is null)
             {
-                string rest = matcher.Append(decoder.Flush());
-                rest += matcher.Flush();
+                string rest = filter.Append(decoder.Flush()) + filter.Flush();
                 if (rest.Length > 0)
                     yield return Update([new TextContent(rest)]);
-                bool cutShort = status.Finish is GenerationFinish.MaxTokens or GenerationFinish.ContextFull;
-                finish = matcher.Stopped || !cutShort ? ChatFinishReason.Stop : ChatFinishReason.Length;
+                finish = filter.Stopped || status.Finish == GenerationFinish.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length;
             }
         }
         finally
@@ -187,6 +205,26 @@ public sealed class HipChatClient : IChatClient
             {
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled or failed");
                 HipLog.ResponseAbandoned(_logger, responseId, produced);
+            }
+        }
+
+        // tool calls: read back from the text the grammar matched
+        AdditionalPropertiesDictionary? extra = null;
+        if (constraint is { StartedGrammar: true } && plan.Kind is ResponseKind.Calls or ResponseKind.CallsOrText or ResponseKind.CallsOrDocument)
+        {
+            string callText = constraint.GrammarText;
+            if (ToolCallParser.TryParse(format, callText, plan.ToolNames) is { } calls)
+            {
+                yield return Update([.. calls.Select(ToFunctionCall)]);
+                finish = ChatFinishReason.ToolCalls;
+            }
+            else if (plan.Kind == ResponseKind.CallsOrDocument && filter.Held.Length > 0)
+            {
+                yield return Update([new TextContent(filter.Held)]);   // not a call: the JSON answer
+            }
+            else
+            {
+                extra = new() { [IncompleteToolCallKey] = callText };   // cut short inside a call
             }
         }
 
@@ -203,6 +241,12 @@ public sealed class HipChatClient : IChatClient
         };
         var last = Update([new UsageContent(usage)]);
         last.FinishReason = finish;
+        last.AdditionalProperties = extra;
         yield return last;
     }
+
+    /// <summary>A parsed call as MEAI's content: a fresh call id, the arguments as a dictionary of JSON values.</summary>
+    private static FunctionCallContent ToFunctionCall(ParsedToolCall call) =>
+        FunctionCallContent.CreateFromParsedArguments(call.ArgumentsJson, "call_" + Guid.NewGuid().ToString("N")[..24], call.Name,
+            json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions));
 }

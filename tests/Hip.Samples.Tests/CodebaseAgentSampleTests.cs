@@ -21,7 +21,7 @@ public sealed class CodebaseAgentSampleTests : IDisposable
         File.WriteAllBytes(Path.Combine(_folder.FullName, "picture.txt"), [0x89, 0x50, 0x4E, 0x47, 0x00, 0x0A]);   // a NUL byte: binary
 
         var result = await SampleRunner.RunAsync(Sample, _folder.FullName,
-            "--question", "What is in the story?", "--max-tokens", "8", "--context", "512");
+            "--question", "What is in the story?", "--max-tokens", "8", "--context", "2048");
 
         Assert.True(result.ExitCode == 0, result.Errors);
         Assert.Matches(@"\d+ tokens  story\.txt\n", result.Errors);   // the listing of loaded files, on stderr

@@ -110,14 +110,6 @@ public sealed class ChatOptionsMappingTests
         Assert.Equal(["a"], stops);
     }
 
-    [Fact]
-    public void ThrowIfUnsupported_JsonFormatOrRequiredTools_Throws()
-    {
-        Assert.Throws<NotSupportedException>(() => ChatOptionsMapping.ThrowIfUnsupported(new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
-        Assert.Throws<NotSupportedException>(() => ChatOptionsMapping.ThrowIfUnsupported(new ChatOptions { ToolMode = ChatToolMode.RequireAny }));
-        ChatOptionsMapping.ThrowIfUnsupported(new ChatOptions { ResponseFormat = ChatResponseFormat.Text, ToolMode = ChatToolMode.Auto });
-    }
-
     private sealed class NullClient : IChatClient
     {
         public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>

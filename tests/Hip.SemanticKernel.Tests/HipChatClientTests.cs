@@ -162,17 +162,6 @@ public sealed class HipChatClientTests
     }
 
     [Fact]
-    public async Task GetResponse_ToolMessage_ThrowsNotSupported()
-    {
-        using var client = new HipChatClient(SharedModel.Engine);
-        var tool = new ChatMessage(ChatRole.Tool, [new FunctionResultContent("call_1", 42)]);
-
-        var e = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new(ChatRole.User, "Hi"), tool], Greedy(2)));
-
-        Assert.Contains("tool", e.Message);
-    }
-
-    [Fact]
     public async Task GetResponse_TextDataContent_IsReadAsText()
     {
         using var client = new HipChatClient(SharedModel.Engine);

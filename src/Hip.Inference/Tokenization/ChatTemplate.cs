@@ -6,8 +6,9 @@ namespace Hip.Inference;
 /// <summary>
 /// Lays out chat messages as the prompt text a model was trained on. Templates are data: a known family, detected from
 /// the GGUF <c>tokenizer.chat_template</c> text (never executed), or a <see cref="ChatTemplateFormat"/>. Roles are
-/// "system", "user" and "assistant"; families without a system turn (Llama 2, Mistral, Gemma) fold system text into
-/// the first user turn the way their own templates do.
+/// "system", "user", "assistant" and "tool"; families without a system turn (Llama 2, Mistral, Gemma) fold system text
+/// into the first user turn the way their own templates do. Tools, tool calls and tool results are written in the
+/// family's own syntax (<see cref="ToolSyntax"/>); families without one get a JSON preamble and JSON replies.
 /// </summary>
 public sealed class ChatTemplate
 {
@@ -20,6 +21,15 @@ public sealed class ChatTemplate
     }
 
     public ChatTemplateFamily Family { get; }
+
+    /// <summary>How this family's models write tool calls, and so how tools, calls and results are rendered.</summary>
+    public ChatTemplateToolSyntax ToolSyntax => Family switch
+    {
+        ChatTemplateFamily.Llama3 => ChatTemplateToolSyntax.Llama3,
+        ChatTemplateFamily.ChatML => ChatTemplateToolSyntax.Hermes,
+        ChatTemplateFamily.Mistral => ChatTemplateToolSyntax.Mistral,
+        _ => ChatTemplateToolSyntax.Json,
+    };
 
     /// <summary>The family's name as <see cref="Parse"/> accepts it ("llama3", "chatml", …; "custom" for a format).</summary>
     public string Name { get; }
@@ -40,11 +50,13 @@ public sealed class ChatTemplate
     public static ChatTemplate Llama2 { get; } = new(ChatTemplateFamily.Llama2, "llama2", [], [], "<s>", "</s>");
     public static ChatTemplate Llama3 { get; } = new(ChatTemplateFamily.Llama3, "llama3",
         ["<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"],
-        ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|begin_of_text|>"],
+        ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|begin_of_text|>", "<|python_tag|>"],
         "<|begin_of_text|>", "<|end_of_text|>");
     public static ChatTemplate ChatML { get; } = new(ChatTemplateFamily.ChatML, "chatml",
-        ["<|im_end|>", "<|endoftext|>"], ["<|im_start|>", "<|im_end|>", "<|endoftext|>"], "", "<|endoftext|>");
-    public static ChatTemplate Mistral { get; } = new(ChatTemplateFamily.Mistral, "mistral", [], [], "<s>", "</s>");
+        ["<|im_end|>", "<|endoftext|>"],
+        ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"], "", "<|endoftext|>");
+    public static ChatTemplate Mistral { get; } = new(ChatTemplateFamily.Mistral, "mistral", [],
+        ["[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]"], "<s>", "</s>");
     public static ChatTemplate Phi3 { get; } = new(ChatTemplateFamily.Phi3, "phi3",
         ["<|end|>", "<|endoftext|>"], ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], "<s>", "<|endoftext|>");
     public static ChatTemplate Gemma { get; } = new(ChatTemplateFamily.Gemma, "gemma",
@@ -140,34 +152,41 @@ public sealed class ChatTemplate
 
     /// <summary>
     /// The prompt text for <paramref name="messages"/>, with the assistant's generation prompt after them when
-    /// <paramref name="addGenerationPrompt"/> is set. BOS/EOS print as <see cref="BosText"/>/<see cref="EosText"/>.
+    /// <paramref name="addGenerationPrompt"/> is set, offering <paramref name="tools"/> to the model if any.
+    /// BOS/EOS print as <see cref="BosText"/>/<see cref="EosText"/>.
     /// </summary>
-    public string Render(IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt = true)
+    public string Render(IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt = true, IReadOnlyList<ChatTemplateTool>? tools = null)
     {
         var text = new StringBuilder();
-        foreach (var part in RenderParts(messages, addGenerationPrompt))
+        foreach (var part in RenderParts(messages, addGenerationPrompt, tools))
             text.Append(part.Text);
         return text.ToString();
     }
 
     /// <summary>The prompt as typed pieces, so the encoder can keep message text apart from template markers.</summary>
-    internal IReadOnlyList<ChatTemplatePart> RenderParts(IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt)
+    internal IReadOnlyList<ChatTemplatePart> RenderParts(IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt,
+        IReadOnlyList<ChatTemplateTool>? tools = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         foreach (var m in messages)
         {
             ArgumentNullException.ThrowIfNull(m.Content, nameof(messages));
-            if (m.Role is not (ChatTemplateMessage.SystemRole or ChatTemplateMessage.UserRole or ChatTemplateMessage.AssistantRole))
-                throw new ArgumentException($"Message role '{m.Role}' is not one of system, user, assistant.", nameof(messages));
+            if (m.Role is not (ChatTemplateMessage.SystemRole or ChatTemplateMessage.UserRole or ChatTemplateMessage.AssistantRole or ChatTemplateMessage.ToolRole))
+                throw new ArgumentException($"Message role '{m.Role}' is not one of system, user, assistant, tool.", nameof(messages));
+            if (m.ToolCalls is { Count: > 0 } && m.Role != ChatTemplateMessage.AssistantRole)
+                throw new ArgumentException($"Only assistant messages carry tool calls; a '{m.Role}' message has {m.ToolCalls.Count}.", nameof(messages));
         }
+        tools ??= [];
         var parts = new Parts(this);
+        if (ToolSyntax == ChatTemplateToolSyntax.Json && (tools.Count > 0 || messages.Any(m => m.Role == ChatTemplateMessage.ToolRole || m.ToolCalls is { Count: > 0 })))
+            messages = ChatTemplateTools.LowerToJson(messages, tools);
         switch (Family)
         {
             case ChatTemplateFamily.Plain: RenderPlain(parts, messages); break;
             case ChatTemplateFamily.Llama2: RenderLlama2(parts, messages); break;
-            case ChatTemplateFamily.Llama3: RenderLlama3(parts, messages, addGenerationPrompt); break;
-            case ChatTemplateFamily.ChatML: RenderChatML(parts, messages, addGenerationPrompt); break;
-            case ChatTemplateFamily.Mistral: RenderMistral(parts, messages); break;
+            case ChatTemplateFamily.Llama3: RenderLlama3(parts, messages, addGenerationPrompt, tools); break;
+            case ChatTemplateFamily.ChatML: RenderChatML(parts, messages, addGenerationPrompt, tools); break;
+            case ChatTemplateFamily.Mistral: RenderMistral(parts, messages, tools); break;
             case ChatTemplateFamily.Phi3: RenderPhi3(parts, messages, addGenerationPrompt); break;
             case ChatTemplateFamily.Gemma: RenderGemma(parts, messages, addGenerationPrompt); break;
             case ChatTemplateFamily.Zephyr: RenderZephyr(parts, messages, addGenerationPrompt); break;
@@ -220,14 +239,34 @@ public sealed class ChatTemplate
         }
     }
 
-    // Llama 3 instruct: {bos}<|start_header_id|>{role}<|end_header_id|>\n\n{text}<|eot_id|> ... then the assistant header
-    private static void RenderLlama3(Parts p, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt)
+    // Llama 3 instruct: {bos}<|start_header_id|>{role}<|end_header_id|>\n\n{text}<|eot_id|> ... then the assistant header.
+    // Llama 3.1 tools: their definitions open the first user message, a call is the JSON {"name": …, "parameters": …},
+    // a result is an "ipython" turn.
+    private static void RenderLlama3(Parts p, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt, IReadOnlyList<ChatTemplateTool> tools)
     {
+        string? toolText = tools.Count == 0 ? null
+            : ChatTemplateTools.Llama3Preamble + string.Concat(tools.Select(t => ChatTemplateTools.FunctionDefinition(t, indent: 4) + "\n\n"));
         p.Bos();
+        if (toolText is not null && !messages.Any(m => m.Role == ChatTemplateMessage.UserRole))
+        {
+            p.Template("<|start_header_id|>user<|end_header_id|>\n\n");
+            p.Content(toolText.TrimEnd());
+            p.Template("<|eot_id|>");
+            toolText = null;
+        }
         foreach (var m in messages)
         {
-            p.Template($"<|start_header_id|>{m.Role}<|end_header_id|>\n\n");
-            p.Content(m.Content.Trim());
+            string role = m.Role == ChatTemplateMessage.ToolRole ? ChatTemplateTools.Llama3ToolRole : m.Role;
+            p.Template($"<|start_header_id|>{role}<|end_header_id|>\n\n");
+            if (m.Role == ChatTemplateMessage.UserRole && toolText is not null)
+            {
+                p.Content(toolText);
+                toolText = null;
+            }
+            string text = m.Content.Trim();
+            if (m.ToolCalls is { Count: > 0 } calls)
+                text = string.Join("\n", new[] { text }.Where(t => t.Length > 0).Concat(calls.Select(c => ChatTemplateTools.CallObject(c, ChatTemplateToolSyntax.Llama3))));
+            p.Content(text);
             p.Template("<|eot_id|>");
         }
         if (addGenerationPrompt)
@@ -235,12 +274,59 @@ public sealed class ChatTemplate
     }
 
     // ChatML: <|im_start|>{role}\n{text}<|im_end|>\n ... <|im_start|>assistant\n
-    private static void RenderChatML(Parts p, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt)
+    // Hermes / Qwen 2.5 tools: a "# Tools" block in the system turn, <tool_call>{…}</tool_call> after the assistant's
+    // text, and consecutive results as one user turn of <tool_response> blocks.
+    private static void RenderChatML(Parts p, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt, IReadOnlyList<ChatTemplateTool> tools)
     {
-        foreach (var m in messages)
+        bool toolsWritten = tools.Count == 0;
+        void WriteTools(bool afterText)
         {
+            if (afterText)
+                p.Template("\n\n");
+            p.Template(ChatTemplateTools.HermesToolsIntro);
+            foreach (var tool in tools)
+            {
+                p.Template("\n");
+                p.Content(ChatTemplateTools.FunctionDefinition(tool));
+            }
+            p.Template(ChatTemplateTools.HermesToolsOutro);
+            toolsWritten = true;
+        }
+        if (!toolsWritten && (messages.Count == 0 || messages[0].Role != ChatTemplateMessage.SystemRole))
+        {
+            p.Template("<|im_start|>system\n");
+            WriteTools(afterText: false);
+            p.Template("<|im_end|>\n");
+        }
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (m.Role == ChatTemplateMessage.ToolRole)
+            {
+                p.Template("<|im_start|>user");
+                for (; i < messages.Count && messages[i].Role == ChatTemplateMessage.ToolRole; i++)
+                {
+                    p.Template($"\n{ChatTemplateTools.HermesResultOpen}\n");
+                    p.Content(messages[i].Content);
+                    p.Template($"\n{ChatTemplateTools.HermesResultClose}");
+                }
+                i--;
+                p.Template("<|im_end|>\n");
+                continue;
+            }
             p.Template($"<|im_start|>{m.Role}\n");
             p.Content(m.Content);
+            if (m.Role == ChatTemplateMessage.SystemRole && !toolsWritten)
+                WriteTools(afterText: m.Content.Length > 0);
+            if (m.ToolCalls is { Count: > 0 } calls)
+            {
+                for (int c = 0; c < calls.Count; c++)
+                {
+                    p.Template((m.Content.Length > 0 || c > 0 ? "\n" : "") + ChatTemplateTools.HermesCallOpen + "\n");
+                    p.Content(ChatTemplateTools.CallObject(calls[c], ChatTemplateToolSyntax.Hermes));
+                    p.Template("\n" + ChatTemplateTools.HermesCallClose);
+                }
+            }
             p.Template("<|im_end|>\n");
         }
         if (addGenerationPrompt)
@@ -248,14 +334,24 @@ public sealed class ChatTemplate
     }
 
     // Mistral instruct v0.1/v0.2: {bos}[INST] {system}\n\n{user} [/INST]{assistant}{eos}[INST] {user} [/INST]
-    private static void RenderMistral(Parts p, IReadOnlyList<ChatTemplateMessage> messages)
+    // Mistral v0.3 tools: [AVAILABLE_TOOLS] [{…}][/AVAILABLE_TOOLS] before the last user turn, [TOOL_CALLS] [{…}]{eos},
+    // [TOOL_RESULTS] {"content": …, "call_id": …}[/TOOL_RESULTS].
+    private static void RenderMistral(Parts p, IReadOnlyList<ChatTemplateMessage> messages, IReadOnlyList<ChatTemplateTool> tools)
     {
         var (system, turns) = SplitSystem(messages);
+        int lastUser = turns.FindLastIndex(m => m.Role == ChatTemplateMessage.UserRole);
         p.Bos();
-        foreach (var m in turns)
+        for (int i = 0; i < turns.Count; i++)
         {
+            var m = turns[i];
             if (m.Role == ChatTemplateMessage.UserRole)
             {
+                if (i == lastUser && tools.Count > 0)
+                {
+                    p.Template(ChatTemplateTools.MistralTools + " ");
+                    p.Content("[" + string.Join(", ", tools.Select(t => ChatTemplateTools.FunctionDefinition(t))) + "]");
+                    p.Template(ChatTemplateTools.MistralToolsEnd);
+                }
                 p.Template("[INST] ");
                 if (system is not null)
                 {
@@ -266,9 +362,20 @@ public sealed class ChatTemplate
                 p.Content(m.Content);
                 p.Template(" [/INST]");
             }
+            else if (m.Role == ChatTemplateMessage.ToolRole)
+            {
+                p.Template(ChatTemplateTools.MistralResults + " ");
+                p.Content(ChatTemplateTools.MistralResult(m));
+                p.Template(ChatTemplateTools.MistralResultsEnd);
+            }
             else
             {
                 p.Content(m.Content);
+                if (m.ToolCalls is { Count: > 0 } calls)
+                {
+                    p.Template(ChatTemplateTools.MistralCalls + " ");
+                    p.Content("[" + string.Join(", ", calls.Select(c => ChatTemplateTools.CallObject(c, ChatTemplateToolSyntax.Mistral))) + "]");
+                }
                 p.Eos();
             }
         }

@@ -51,6 +51,9 @@ public sealed class ChatTemplateEncoder
     /// <summary>Whether BOS goes first when a template does not write it itself (GGUF tokenizer.ggml.add_bos_token; default true).</summary>
     public bool AddBos { get; }
 
+    /// <summary>Ids of the model's special tokens (control and user-defined tokens, template markers held as one piece).</summary>
+    public IReadOnlyCollection<int> SpecialTokenIds => _specials.Values;
+
     /// <summary>The id of a special token's spelling, if the model has it.</summary>
     public bool TryGetSpecialTokenId(string spelling, out int id)
     {
@@ -59,10 +62,11 @@ public sealed class ChatTemplateEncoder
     }
 
     /// <summary>The prompt's token ids: <see cref="ChatTemplate.Render"/> tokenized for this model.</summary>
-    public IReadOnlyList<int> Encode(ChatTemplate template, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt = true)
+    public IReadOnlyList<int> Encode(ChatTemplate template, IReadOnlyList<ChatTemplateMessage> messages, bool addGenerationPrompt = true,
+        IReadOnlyList<ChatTemplateTool>? tools = null)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var parts = template.RenderParts(messages, addGenerationPrompt);
+        var parts = template.RenderParts(messages, addGenerationPrompt, tools);
         var extra = template.Family == ChatTemplateFamily.Custom ? CustomSpecials(template) : null;
         var ids = new List<int>();
         var text = new StringBuilder();   // ordinary text waiting to be encoded in one piece

@@ -167,8 +167,8 @@ public sealed class ChatTemplateTests
     [Fact]
     public void Render_UnknownRole_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => ChatTemplate.ChatML.Render([new ChatTemplateMessage("tool", "42")]));
-        Assert.Contains("tool", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => ChatTemplate.ChatML.Render([new ChatTemplateMessage("narrator", "42")]));
+        Assert.Contains("narrator", e.Message);
     }
 
     [Fact]
