@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Hip.TestSupport;
 using Xunit;
 
@@ -9,8 +8,7 @@ public sealed class SemanticKernelSampleTests
     [Fact]
     public async Task Run_Default_PrintsThePromptFunctionAndTheChatAnswer()
     {
-        using var reference = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepoPaths.Stories260K, "stories260K_reference.json")));
-        string expected = reference.RootElement.GetProperty("text").GetString()!;
+        string expected = Stories260KReference.Instance.Text;
 
         var result = await SampleRunner.RunAsync("Hip.Samples.SemanticKernel", "--prompt", "Once upon a time", "--max-tokens", "30");
 

@@ -41,11 +41,11 @@ public sealed class Sampler
         if (p.Constraint is { } constraint)
         {
             constraint.Apply(logits);
-            if (float.IsNegativeInfinity(logits[ArgMax(logits)]))
+            if (float.IsNegativeInfinity(logits[Hip.Kernels.ArgMax.Reference(logits)]))
                 throw new InvalidOperationException("The token constraint allows no next token: the grammar and the vocabulary do not fit together.");
         }
         if (p.IsGreedy)
-            return ArgMax(logits);
+            return Hip.Kernels.ArgMax.Reference(logits);
 
         int n = logits.Length;
         float inverseTemperature = 1f / p.Temperature;
@@ -99,14 +99,5 @@ public sealed class Sampler
                 return _ids[i];
         }
         return _ids[count - 1];
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best])
-                best = i;
-        return best;
     }
 }

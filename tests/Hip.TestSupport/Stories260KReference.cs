@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Hip.TestSupport;
 
-namespace Hip.Inference.Tests;
+namespace Hip.TestSupport;
 
 /// <summary>stories260K_reference.json: greedy tokens from BOS, their text, and float64-reference logits.</summary>
 public sealed class Stories260KReference
