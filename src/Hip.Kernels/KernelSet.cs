@@ -17,45 +17,55 @@ public enum KernelVariant
 
 /// <summary>
 /// Every kernel loaded once for one accelerator, each wrapped in a method that checks shapes (Debug.Assert) and
-/// computes the launch. All launches go to the default stream; nothing here copies to or from the host.
+/// computes the launch. Every launch goes to <see cref="Stream"/>, the set's own stream, so that a whole decode step can
+/// be captured as one CUDA graph; nothing here copies to or from the host. The class is split over several files
+/// (KernelSet.*.cs), one per family of kernels.
 /// </summary>
-public sealed class KernelSet
+public sealed partial class KernelSet
 {
     // Legend: x activations, w weights, q/k/v attention projections, t token, h head, g KV head.
     private readonly Accelerator _accelerator;
+    private readonly AcceleratorStream _stream;
     private readonly int _reduceGroup;   // threads for one-group-per-row reductions
     private readonly int _warpsPerGroup; // warps per group for warp-per-output kernels
 
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecF32;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecF16;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecBF16;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _matMulF32;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulF16;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulBF16;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _embedF32;
-    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedF16;
-    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNormPerThread;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecPerThreadF32;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadF16;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int> _attentionPartial;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecF32;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecF16;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecBF16;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _matMulF32;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulF16;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulBF16;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _embedF32;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedF16;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNormPerThread;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecPerThreadF32;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadF16;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int> _attentionPartial;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge;
     private MemoryBuffer1D<float, Stride1D.Dense>? _splitScratch;   // partial softmax state of split-K attention, grown on demand
 
     /// <summary>Rows from which <see cref="MatMul"/> switches from the warp-per-output kernel to the tiled one.</summary>
     public int TiledMatMulMinRows { get; }
 
     public Accelerator Accelerator => _accelerator;
+
+    /// <summary>
+    /// The stream every kernel of this set runs on. On CUDA a blocking stream of its own (ordered with the legacy default
+    /// stream, so plain copies before and after stay ordered; capturable as a graph); on the CPU the default stream.
+    /// Hot-path copies (token ids in, sampled ids and logits out) go through it too.
+    /// </summary>
+    public AcceleratorStream Stream => _stream;
 
     /// <summary>The variant this set launches (never Auto).</summary>
     public KernelVariant Variant { get; }
@@ -64,6 +74,9 @@ public sealed class KernelSet
     {
         _accelerator = accelerator;
         bool cuda = accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.Cuda;
+        _stream = accelerator is ILGPU.Runtime.Cuda.CudaAccelerator cudaAccelerator
+            ? cudaAccelerator.CreateStream(ILGPU.Runtime.Cuda.StreamFlags.CU_STREAM_DEFAULT)
+            : accelerator.DefaultStream;
         Variant = variant != KernelVariant.Auto ? variant : cuda ? KernelVariant.Grouped : KernelVariant.PerThread;
         int warp = accelerator.WarpSize;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
@@ -72,31 +85,34 @@ public sealed class KernelSet
         TiledMatMulMinRows = cuda ? 8 : int.MaxValue;
 
         var a = accelerator;
-        _rmsNorm = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.Kernel);
-        _matVecF32 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<float, F32Reader>);
-        _matVecF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, F16Reader>);
-        _matVecBF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, BF16Reader>);
-        _matMulF32 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<float, F32Reader>);
-        _matMulF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, F16Reader>);
-        _matMulBF16 = a.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, BF16Reader>);
-        _embedF32 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<float, F32Reader>);
-        _embedF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, F16Reader>);
-        _embedBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
-        _rope = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
-        _kvStore = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
-        _swiGlu = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
-        _residualAdd = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
-        _argMax = a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
-        _rmsNormPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.PerThreadKernel);
-        _matVecPerThreadF32 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<float, F32Reader>);
-        _matVecPerThreadF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
-        _matVecPerThreadBF16 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
-        _denseAttentionPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
-        _denseAttention = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
-        _attentionPartial = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
-        _attentionMerge = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
-        _argMaxPerThread = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
+        _rmsNorm = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.Kernel);
+        _matVecF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<float, F32Reader>);
+        _matVecF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, F16Reader>);
+        _matVecBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, BF16Reader>);
+        _matMulF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<float, F32Reader>);
+        _matMulF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, F16Reader>);
+        _matMulBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, BF16Reader>);
+        _embedF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<float, F32Reader>);
+        _embedF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, F16Reader>);
+        _embedBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
+        _rope = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
+        _kvStore = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
+        _swiGlu = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
+        _residualAdd = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
+        _argMax = a.LoadKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
+        _rmsNormPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.PerThreadKernel);
+        _matVecPerThreadF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<float, F32Reader>);
+        _matVecPerThreadF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
+        _matVecPerThreadBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
+        _denseAttentionPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
+        _denseAttention = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
+        _attentionPartial = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
+        _attentionMerge = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
+        _argMaxPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
     }
+
+    /// <summary>Waits until every kernel queued on <see cref="Stream"/> has finished.</summary>
+    public void Synchronize() => _stream.Synchronize();
 
     private static int CeilDiv(long a, int b) => checked((int)((a + b - 1) / b));
 
@@ -109,9 +125,9 @@ public sealed class KernelSet
         var xs = x.SubView(0, (long)count * dim);
         switch (table.Format)
         {
-            case WeightFormat.F32: _embedF32(n, table.Floats, tokens, xs, dim, table.Rows); break;
-            case WeightFormat.F16: _embedF16(n, table.Bits, tokens, xs, dim, table.Rows); break;
-            default: _embedBF16(n, table.Bits, tokens, xs, dim, table.Rows); break;
+            case WeightFormat.F32: _embedF32(_stream, n, table.Floats, tokens, xs, dim, table.Rows); break;
+            case WeightFormat.F16: _embedF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
+            default: _embedBF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
         }
     }
 
@@ -120,9 +136,9 @@ public sealed class KernelSet
     {
         Debug.Assert(x.Length >= (long)rows * dim && y.Length >= (long)rows * dim && weight.Length >= dim, "RmsNorm: shapes");
         if (Variant == KernelVariant.PerThread)
-            _rmsNormPerThread(rows, x, weight, y, dim, eps);
+            _rmsNormPerThread(_stream, rows, x, weight, y, dim, eps);
         else
-            _rmsNorm(new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
+            _rmsNorm(_stream, new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
     }
 
     /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
@@ -144,18 +160,18 @@ public sealed class KernelSet
             var outputs = (Index1D)(rows * m);
             switch (w.Format)
             {
-                case WeightFormat.F32: _matVecPerThreadF32(outputs, x, w.Floats, y, n, m); break;
-                case WeightFormat.F16: _matVecPerThreadF16(outputs, x, w.Bits, y, n, m); break;
-                default: _matVecPerThreadBF16(outputs, x, w.Bits, y, n, m); break;
+                case WeightFormat.F32: _matVecPerThreadF32(_stream, outputs, x, w.Floats, y, n, m); break;
+                case WeightFormat.F16: _matVecPerThreadF16(_stream, outputs, x, w.Bits, y, n, m); break;
+                default: _matVecPerThreadBF16(_stream, outputs, x, w.Bits, y, n, m); break;
             }
             return;
         }
         var config = new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
         switch (w.Format)
         {
-            case WeightFormat.F32: _matVecF32(config, x, w.Floats, y, n, m); break;
-            case WeightFormat.F16: _matVecF16(config, x, w.Bits, y, n, m); break;
-            default: _matVecBF16(config, x, w.Bits, y, n, m); break;
+            case WeightFormat.F32: _matVecF32(_stream, config, x, w.Floats, y, n, m); break;
+            case WeightFormat.F16: _matVecF16(_stream, config, x, w.Bits, y, n, m); break;
+            default: _matVecBF16(_stream, config, x, w.Bits, y, n, m); break;
         }
     }
 
@@ -169,9 +185,9 @@ public sealed class KernelSet
             new Index2D(Kernels.MatMulTiled.Threads, Kernels.MatMulTiled.Threads));
         switch (w.Format)
         {
-            case WeightFormat.F32: _matMulF32(config, x, w.Floats, y, rows, n, m); break;
-            case WeightFormat.F16: _matMulF16(config, x, w.Bits, y, rows, n, m); break;
-            default: _matMulBF16(config, x, w.Bits, y, rows, n, m); break;
+            case WeightFormat.F32: _matMulF32(_stream, config, x, w.Floats, y, rows, n, m); break;
+            case WeightFormat.F16: _matMulF16(_stream, config, x, w.Bits, y, rows, n, m); break;
+            default: _matMulBF16(_stream, config, x, w.Bits, y, rows, n, m); break;
         }
     }
 
@@ -180,7 +196,7 @@ public sealed class KernelSet
         int tokens, int heads, int kvHeads, int headDim, int startPos, RopeLayout layout)
     {
         Debug.Assert(cos.Length >= (long)(startPos + tokens) * (headDim / 2), "Rope: table shorter than the positions");
-        _rope(tokens * (heads + kvHeads) * (headDim / 2), q, k, cos, sin, heads, kvHeads, headDim, startPos,
+        _rope(_stream, tokens * (heads + kvHeads) * (headDim / 2), q, k, cos, sin, heads, kvHeads, headDim, startPos,
             layout == RopeLayout.RotateHalf ? 1 : 0);
     }
 
@@ -189,7 +205,7 @@ public sealed class KernelSet
         int tokens, int kvHeads, int headDim, int capacity, int startPos)
     {
         Debug.Assert(startPos + tokens <= capacity, "KvStore: past the cache capacity");
-        _kvStore(tokens * kvHeads * headDim, k, v, kCache, vCache, kvHeads, headDim, capacity, startPos);
+        _kvStore(_stream, tokens * kvHeads * headDim, k, v, kCache, vCache, kvHeads, headDim, capacity, startPos);
     }
 
     /// <summary>Causal dense attention of q [tokens, heads·headDim] over one layer's cache; o like q.</summary>
@@ -199,7 +215,7 @@ public sealed class KernelSet
         Debug.Assert(headDim <= Kernels.DenseAttention.MaxHeadDim && heads % kvHeads == 0, "DenseAttention: shapes");
         if (Variant == KernelVariant.PerThread)
         {
-            _denseAttentionPerThread(tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
+            _denseAttentionPerThread(_stream, tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
             return;
         }
         int rows = tokens * heads;
@@ -217,7 +233,7 @@ public sealed class KernelSet
     /// <summary>The GPU's prefill form of <see cref="DenseAttention"/>: one warp per (query, head).</summary>
     internal void DenseAttentionWarps(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
         int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale) =>
-        _denseAttention(new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
+        _denseAttention(_stream, new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
             q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
 
     /// <summary>The GPU's decode form of <see cref="DenseAttention"/>: the keys cut into <paramref name="splits"/> parts, then merged.</summary>
@@ -232,8 +248,8 @@ public sealed class KernelSet
         var partialSum = scratch.SubView(rowSlots, rowSlots);
         var partialAcc = scratch.SubView(2 * rowSlots, rowSlots * headDim);
         var config = new KernelConfig(new Index2D(CeilDiv(rows, _warpsPerGroup), splits), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
-        _attentionPartial(config, q, kCache, vCache, partialMax, partialSum, partialAcc, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splitLength);
-        _attentionMerge(rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
+        _attentionPartial(_stream, config, q, kCache, vCache, partialMax, partialSum, partialAcc, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splitLength);
+        _attentionMerge(_stream, rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
     }
 
     private const int SplitTargetWarps = 132 * 64;   // about 4 waves of 16 warps on each of an H100's 132 SMs
@@ -254,18 +270,18 @@ public sealed class KernelSet
     }
 
     /// <summary>gate = silu(gate) · up over the first n elements.</summary>
-    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int n) => _swiGlu(n, gate, up);
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int n) => _swiGlu(_stream, n, gate, up);
 
     /// <summary>x += y over the first n elements.</summary>
-    public void ResidualAdd(ArrayView<float> x, ArrayView<float> y, int n) => _residualAdd(n, x, y);
+    public void ResidualAdd(ArrayView<float> x, ArrayView<float> y, int n) => _residualAdd(_stream, n, x, y);
 
     /// <summary>result[slot] = argmax of values[0..n).</summary>
     public void ArgMax(ArrayView<float> values, int n, ArrayView<int> result, int slot)
     {
         Debug.Assert(values.Length >= n && slot < result.Length, "ArgMax: shapes");
         if (Variant == KernelVariant.PerThread)
-            _argMaxPerThread(1, values, result, n, slot);
+            _argMaxPerThread(_stream, 1, values, result, n, slot);
         else
-            _argMax(new KernelConfig(1, _reduceGroup), values, result, n, slot);
+            _argMax(_stream, new KernelConfig(1, _reduceGroup), values, result, n, slot);
     }
 }

@@ -30,7 +30,7 @@ public sealed class HipAttention : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
         _options = options.Validate();
         _kernels = kernels;
-        _hip = new HipKernelSet(kernels.Accelerator);
+        _hip = new HipKernelSet(kernels.Accelerator, kernels.Stream);
         _heads = heads;
         State = CreateState(layerCount);
     }

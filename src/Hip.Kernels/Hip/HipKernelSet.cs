@@ -6,25 +6,29 @@ namespace Hip.Kernels;
 
 /// <summary>
 /// The HiP kernels loaded once for one accelerator, each wrapped in a method that checks shapes (Debug.Assert) and
-/// computes the launch. All launches go to the default stream; nothing here copies to or from the host.
+/// computes the launch. All launches go to the stream given at construction (the model's KernelSet.Stream); nothing here copies
+/// to or from the host.
 /// </summary>
 public sealed class HipKernelSet
 {
     private readonly Accelerator _accelerator;
+    private readonly AcceleratorStream _stream;
     private readonly int _maskGroup;       // threads per (head, query block) of the mask search
     private readonly int _warpsPerGroup;   // warps per group of the attention kernels
     private readonly int _targetWarps;     // warps that keep the device busy: decode splits the key list until reached
 
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _mask;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args> _attention;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _merge;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _mask;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args> _attention;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _merge;
 
     public Accelerator Accelerator => _accelerator;
 
-    public HipKernelSet(Accelerator accelerator)
+    /// <param name="stream">The stream to launch on; null takes the accelerator's default stream.</param>
+    public HipKernelSet(Accelerator accelerator, AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
+        _stream = stream ?? accelerator.DefaultStream;
         bool cuda = accelerator.AcceleratorType == AcceleratorType.Cuda;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
         _maskGroup = cuda ? 256 : accelerator.WarpSize;
@@ -32,9 +36,9 @@ public sealed class HipKernelSet
         _targetWarps = cuda ? 8 * accelerator.NumMultiprocessors * 4 : 1;
 
         var a = accelerator;
-        _mask = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimation.Kernel);
-        _attention = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args>(Kernels.BlockSparseAttention.Kernel);
-        _merge = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.BlockSparseAttention.MergeKernel);
+        _mask = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimation.Kernel);
+        _attention = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args>(Kernels.BlockSparseAttention.Kernel);
+        _merge = a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.BlockSparseAttention.MergeKernel);
     }
 
     /// <summary>Query blocks of a batch of <paramref name="tokens"/> queries.</summary>
@@ -68,7 +72,7 @@ public sealed class HipKernelSet
         Debug.Assert(headDim % 4 == 0 && headDim <= MaskEstimation.MaxHeadDim && heads % kvHeads == 0, "EstimateMask: shapes");
         Debug.Assert(options.Chunks <= MaskEstimation.MaxChunks && startPos + tokens <= capacity, "EstimateMask: options or positions");
         Debug.Assert(indices.Length >= MaskLength(tokens, heads, options) && counts.Length >= (long)heads * args.QueryBlocks, "EstimateMask: mask buffers too small");
-        _mask(new KernelConfig(heads * args.QueryBlocks, _maskGroup), q, kCache, indices, counts, args);
+        _mask(_stream, new KernelConfig(heads * args.QueryBlocks, _maskGroup), q, kCache, indices, counts, args);
     }
 
     /// <summary>
@@ -85,12 +89,12 @@ public sealed class HipKernelSet
         Debug.Assert(partials.Length >= PartialsLength(tokens, heads, headDim, splits), "BlockSparseAttention: partials too small");
         int rowGroups = (Math.Min(tokens, options.BlockSizeQ) + Kernels.BlockSparseAttention.RowsPerWarp - 1) / Kernels.BlockSparseAttention.RowsPerWarp;
         int warps = Math.Min(_warpsPerGroup, heads / kvHeads * rowGroups);
-        _attention(new KernelConfig(kvHeads * args.QueryBlocks * splits, warps * _accelerator.WarpSize),
+        _attention(_stream, new KernelConfig(kvHeads * args.QueryBlocks * splits, warps * _accelerator.WarpSize),
             q, kCache, vCache, o, indices, counts, partials, args);
         if (splits > 1)
         {
             int rows = tokens * heads;
-            _merge(new KernelConfig((rows + _warpsPerGroup - 1) / _warpsPerGroup, _warpsPerGroup * _accelerator.WarpSize),
+            _merge(_stream, new KernelConfig((rows + _warpsPerGroup - 1) / _warpsPerGroup, _warpsPerGroup * _accelerator.WarpSize),
                 partials, o, rows, headDim, splits);
         }
     }

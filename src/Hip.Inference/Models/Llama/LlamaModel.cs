@@ -80,7 +80,7 @@ public sealed class LlamaModel : IDisposable
         foreach (int id in tokens)
             if ((uint)id >= (uint)_config.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(tokens), id, $"Token id outside the vocabulary [0, {_config.VocabSize}).");
-        _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(tokens);
+        _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(_kernels.Stream, tokens);
     }
 
     /// <summary>Runs the input slots 0 .. count − 1 at the cache's next positions and appends their keys and values.</summary>
@@ -133,12 +133,12 @@ public sealed class LlamaModel : IDisposable
     public int ArgMaxToInput()
     {
         _kernels.ArgMax(_logits.View, _config.VocabSize, _tokens.View, 0);
-        _tokens.View.SubView(0, 1).CopyToCPU(_hostToken);
+        _tokens.View.SubView(0, 1).CopyToCPU(_kernels.Stream, _hostToken);
         return _hostToken[0];
     }
 
     /// <summary>Copies the logits to the host (samplers that need the whole row).</summary>
-    public void ReadLogits(Span<float> destination) => _logits.View.BaseView.CopyToCPU(destination);
+    public void ReadLogits(Span<float> destination) => _logits.View.BaseView.CopyToCPU(_kernels.Stream, destination);
 
     public void Dispose()
     {
