@@ -105,6 +105,14 @@ public sealed class Gpu : IDisposable
         return IntPtr.Zero;
     }
 
+    /// <summary>
+    /// Bytes that can still be allocated: the device's free memory on CUDA; on the CPU accelerator (whose "device" is
+    /// the host) the memory the runtime reports available to this process.
+    /// </summary>
+    public long AvailableMemoryBytes => Accelerator is CudaAccelerator cuda
+        ? cuda.GetFreeMemory()
+        : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
     /// <summary>Waits for all queued work on the default stream.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 

@@ -29,7 +29,7 @@ public sealed class ModelDataset : IAttentionDataset
         From that day on, Lily and Tom were best friends. They flew kites every Saturday, fed the ducks at the pond, and waved to the old man on the bench. Lily learned that when you share and help each other, even a bad day can turn into a good one.
         """;
 
-    private readonly LlamaCheckpoint _checkpoint;
+    private readonly ModelConfig _config;
     private readonly int[] _tokens;
 
     public string Name => "model";
@@ -41,8 +41,8 @@ public sealed class ModelDataset : IAttentionDataset
     public string? TextPath { get; }
 
     public int Layer { get; }
-    public int LayerCount => _checkpoint.Config.LayerCount;
-    public int TrainedContext => _checkpoint.Config.ContextLength;
+    public int LayerCount => _config.LayerCount;
+    public int TrainedContext => _config.ContextLength;
 
     /// <summary>Tokens forwarded (BOS first), i.e. the context of the captured layer.</summary>
     public int Tokens => _tokens.Length;
@@ -62,8 +62,8 @@ public sealed class ModelDataset : IAttentionDataset
         if (textPath is not null && !File.Exists(textPath))
             throw new UsageException($"--text '{textPath}' does not exist.");
         TextPath = textPath;
-        _checkpoint = ModelLoader.Load(ModelPath);
-        var config = _checkpoint.Config;
+        using var source = ModelLoader.Open(ModelPath);
+        var config = _config = source.Config;
 
         Layer = layer ?? config.LayerCount / 2;
         if (Layer < 0 || Layer >= config.LayerCount)
@@ -74,7 +74,7 @@ public sealed class ModelDataset : IAttentionDataset
                 $"meaningless); pass --context 1 .. {config.ContextLength}.");
         int want = context ?? config.ContextLength;
 
-        var tokenizer = TokenizerLoader.ForModel(ModelPath, _checkpoint);
+        var tokenizer = TokenizerLoader.ForModel(ModelPath, source.File.Metadata, source.File.Format, config.VocabSize);
         var tokens = new List<int>(tokenizer.Encode(textPath is null ? BuiltInText : File.ReadAllText(textPath), addBos: true));
         if (textPath is null)
         {
@@ -99,8 +99,9 @@ public sealed class ModelDataset : IAttentionDataset
         int t = _tokens.Length;
         using var gpu = Gpu.Create(DeviceKind.Cpu);
         var kernels = gpu.Kernels;
-        var capture = new CapturingAttentionPolicy(kernels, _checkpoint.Config, Layer);
-        using var model = new LlamaModel(kernels, _checkpoint, maxPositions: t, maxBatch: t, _ => capture);
+        var capture = new CapturingAttentionPolicy(kernels, _config, Layer);
+        using var source = ModelLoader.Open(ModelPath);
+        using var model = ModelLoader.Create(source, kernels, maxPositions: t, maxBatch: t, _ => capture);
         using var cache = model.CreateCache(t);
         model.SetTokens(_tokens);
         model.Forward(t, cache);
@@ -127,7 +128,7 @@ public sealed class ModelDataset : IAttentionDataset
     /// Dense attention for every layer; on <paramref name="layer"/> it first copies q ([tokens, heads·headDim], RoPE
     /// applied) and the layer's cached K and V ([kvHeads, capacity, headDim]) to the host.
     /// </summary>
-    private sealed class CapturingAttentionPolicy(KernelSet kernels, LlamaConfig config, int layer) : IAttentionPolicy
+    private sealed class CapturingAttentionPolicy(KernelSet kernels, ModelConfig config, int layer) : IAttentionPolicy
     {
         private readonly DenseAttentionPolicy _dense = new(kernels, config);
 

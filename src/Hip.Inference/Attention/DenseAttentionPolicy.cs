@@ -4,7 +4,7 @@ using ILGPU;
 namespace Hip.Inference;
 
 /// <summary>Exact causal attention over every cached key.</summary>
-public sealed class DenseAttentionPolicy(KernelSet kernels, LlamaConfig config) : IAttentionPolicy
+public sealed class DenseAttentionPolicy(KernelSet kernels, ModelConfig config) : IAttentionPolicy
 {
     private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
 

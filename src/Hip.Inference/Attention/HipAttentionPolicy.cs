@@ -11,10 +11,10 @@ namespace Hip.Inference;
 public sealed class HipAttentionPolicy : IAttentionPolicy, IDisposable
 {
     private readonly HipAttention _hip;
-    private readonly LlamaConfig _config;
+    private readonly ModelConfig _config;
     private readonly float _scale;
 
-    public HipAttentionPolicy(KernelSet kernels, LlamaConfig config, HipAttentionOptions options)
+    public HipAttentionPolicy(KernelSet kernels, ModelConfig config, HipAttentionOptions options)
     {
         _config = config;
         _scale = 1f / MathF.Sqrt(config.HeadDim);

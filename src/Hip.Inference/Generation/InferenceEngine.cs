@@ -12,7 +12,7 @@ public sealed class InferenceEngine : IDisposable
 {
     private readonly Gpu _gpu;
     private readonly bool _ownsGpu;
-    private readonly LlamaModel _model;
+    private readonly ILanguageModel _model;
     private readonly PrefixCache _prefixes;
     private readonly Sampler _sampler;
     private readonly float[] _logits;
@@ -22,7 +22,9 @@ public sealed class InferenceEngine : IDisposable
     public string ModelPath { get; }
     /// <summary>The model's name: GGUF general.name, else the file name without extension.</summary>
     public string ModelId { get; }
-    public LlamaConfig Config => _model.Config;
+    public ModelConfig Config => _model.Config;
+    /// <summary>The architecture's name (general.architecture, "llama" for llama2.c checkpoints).</summary>
+    public string Architecture => _model.Config.Architecture;
     public HipTokenizer Tokenizer { get; }
     /// <summary>The model file's key-values (GGUF metadata such as tokenizer.chat_template; empty for llama2.c).</summary>
     public IReadOnlyDictionary<string, object> Metadata { get; }
@@ -34,31 +36,60 @@ public sealed class InferenceEngine : IDisposable
     public long KvCacheBytes => _prefixes.SizeInBytes;
     public TimeSpan LoadTime { get; }
 
-    private InferenceEngine(string path, LlamaCheckpoint checkpoint, HipTokenizer tokenizer, EngineOptions options, Gpu gpu, bool ownsGpu)
+    private InferenceEngine(string path, ModelSource source, HipTokenizer tokenizer, EngineOptions options, Gpu gpu, bool ownsGpu)
     {
         var watch = Stopwatch.StartNew();
         ModelPath = path;
         Options = options;
         Tokenizer = tokenizer;
-        Metadata = checkpoint.Metadata;
+        Metadata = source.File.Metadata;
         _gpu = gpu;
         _ownsGpu = ownsGpu;
-        ModelId = checkpoint.Metadata.TryGetValue("general.name", out var name) && name is string s && s.Length > 0
+        ModelId = source.File.Metadata.TryGetValue(GgufKeys.Name, out var name) && name is string s && s.Length > 0
             ? s : Path.GetFileNameWithoutExtension(path);
-        var config = checkpoint.Config;
+        var config = source.Config;
         int context = options.ContextLength ?? config.ContextLength;
         _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 512 : 32);
+        int maxBatch = Math.Min(_prefillChunk, context);
+        CheckMemory(path, source, gpu, context, maxBatch, options);
         var kernels = gpu.Kernels;
         IAttentionPolicy attention = options.Attention == AttentionKind.Hip
             ? new HipAttentionPolicy(kernels, config, options.Hip)
             : new DenseAttentionPolicy(kernels, config);
-        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), _ => attention);
-        ContextLength = context;
-        _prefixes = new PrefixCache(_model, context, options.PrefixCacheSlots);
-        _sampler = new Sampler(config.VocabSize);
-        _logits = new float[config.VocabSize];
+        _model = ModelLoader.Create(source, kernels, context, maxBatch, _ => attention);
+        try
+        {
+            ContextLength = context;
+            _prefixes = new PrefixCache(_model, context, options.PrefixCacheSlots);
+            _sampler = new Sampler(config.VocabSize);
+            _logits = new float[config.VocabSize];
+        }
+        catch
+        {
+            _model.Dispose();
+            throw;
+        }
         LoadTime = watch.Elapsed;
     }
+
+    // Weights, KV-cache slots and activations against the memory the device (or, on the CPU accelerator, the machine)
+    // has free, before anything is allocated: an error names both and what to lower.
+    private static void CheckMemory(string path, ModelSource source, Gpu gpu, int context, int maxBatch, EngineOptions options)
+    {
+        var c = source.Config;
+        long weights = source.WeightBytes;
+        long kv = checked(2L * c.LayerCount * c.KvHeadCount * (long)c.HeadDim * context * sizeof(float) * options.PrefixCacheSlots);
+        long scratch = TransformerModel.ScratchBytes(c, context, maxBatch);
+        long needed = checked(weights + kv + scratch);
+        long available = gpu.AvailableMemoryBytes;
+        if (needed > available)
+            throw new InvalidOperationException(
+                $"'{path}' needs {Gib(needed)} on {gpu.Description} (weights {Gib(weights)}, KV cache {Gib(kv)} for " +
+                $"{options.PrefixCacheSlots} slot(s) × {context} positions, activations {Gib(scratch)}), but {Gib(available)} is available: " +
+                "lower EngineOptions.ContextLength or PrefixCacheSlots, or use a smaller or more quantized model file.");
+    }
+
+    private static string Gib(long bytes) => $"{bytes / (1024.0 * 1024 * 1024):F2} GiB";
 
     /// <summary>Loads a GGUF or llama2.c model onto the device chosen by <see cref="EngineOptions.Device"/>.</summary>
     /// <param name="gpu">An accelerator to share (not disposed by the engine); null creates one from the options.</param>
@@ -67,13 +98,13 @@ public sealed class InferenceEngine : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options ??= new EngineOptions();
         options.Validate();
-        var checkpoint = ModelLoader.Load(modelPath);
-        var tokenizer = TokenizerLoader.ForModel(modelPath, checkpoint, options.TokenizerPath);
+        using var source = ModelLoader.Open(modelPath);
+        var tokenizer = TokenizerLoader.ForModel(modelPath, source.File.Metadata, source.File.Format, source.Config.VocabSize, options.TokenizerPath);
         bool ownsGpu = gpu is null;
         gpu ??= Gpu.Create(options.Device);
         try
         {
-            return new InferenceEngine(modelPath, checkpoint, tokenizer, options, gpu, ownsGpu);
+            return new InferenceEngine(modelPath, source, tokenizer, options, gpu, ownsGpu);
         }
         catch
         {

@@ -19,7 +19,7 @@ internal sealed class PrefixCache : IDisposable
     private readonly Slot[] _slots;
     private long _clock;
 
-    public PrefixCache(LlamaModel model, int capacity, int slots)
+    public PrefixCache(ILanguageModel model, int capacity, int slots)
     {
         _slots = new Slot[slots];
         try

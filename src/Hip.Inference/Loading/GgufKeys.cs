@@ -23,6 +23,11 @@ public static class GgufKeys
     public static string RopeScalingType(string arch) => $"{arch}.rope.scaling.type";
     public static string RopeScalingFactor(string arch) => $"{arch}.rope.scaling.factor";
     public static string VocabSize(string arch) => $"{arch}.vocab_size";
+    public static string KeyLength(string arch) => $"{arch}.attention.key_length";
+    public static string ValueLength(string arch) => $"{arch}.attention.value_length";
+    public static string SlidingWindow(string arch) => $"{arch}.attention.sliding_window";
+    public static string RopeScalingOriginalContext(string arch) => $"{arch}.rope.scaling.original_context_length";
+    public static string RopeScalingAttentionFactor(string arch) => $"{arch}.rope.scaling.attn_factor";
 
     // values of RopeScalingType
     public const string RopeScalingNone = "none";
@@ -48,7 +53,10 @@ public static class GgufKeys
     public const string TokenizerModelLlama = "llama";
     public const string TokenizerModelGpt2 = "gpt2";
 
-    // architectures with the Llama tensor layout and adjacent-pair RoPE
+    // architectures
     public const string ArchitectureLlama = "llama";
     public const string ArchitectureMistral = "mistral";
+    public const string ArchitectureQwen2 = "qwen2";
+    public const string ArchitecturePhi3 = "phi3";
+    public const string ArchitectureGemma2 = "gemma2";
 }

@@ -6,8 +6,8 @@ using Hip.Kernels;
 namespace Hip.Inference;
 
 /// <summary>
-/// Reads GGUF files (versions 2 and 3, ggml docs/gguf.md, MODELS.md §4): the header with metadata and tensor table,
-/// and the weights of a Llama-layout model into host memory. Every count and length is checked against the bytes
+/// Reads the header of GGUF files (versions 2 and 3, ggml docs/gguf.md; docs/model-formats.md): metadata and tensor
+/// table; <see cref="ModelFile"/> reads the tensor data. Every count and length is checked against the bytes
 /// left in the file before anything is allocated, so a corrupt file gives an <see cref="InvalidDataException"/>.
 /// </summary>
 public static class GgufReader
@@ -34,47 +34,6 @@ public static class GgufReader
         ArgumentNullException.ThrowIfNull(path);
         using var stream = OpenRead(path);
         return ReadHeader(stream, path);
-    }
-
-    /// <summary>Reads a Llama-layout GGUF model (architecture llama or mistral) into host memory.</summary>
-    public static LlamaCheckpoint LoadLlama(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = OpenRead(path);
-        var file = ReadHeader(stream, path);
-        var c = LlamaConfig.FromGguf(file);
-
-        var layers = new LlamaLayerTensors[c.LayerCount];
-        for (int l = 0; l < c.LayerCount; l++)
-        {
-            layers[l] = new LlamaLayerTensors
-            {
-                AttentionNorm = ReadTensor(stream, file, LlamaTensorNames.AttentionNorm(l), 1, c.Dim),
-                Wq = ReadTensor(stream, file, LlamaTensorNames.Wq(l), c.Dim, c.Dim),
-                Wk = ReadTensor(stream, file, LlamaTensorNames.Wk(l), c.KvDim, c.Dim),
-                Wv = ReadTensor(stream, file, LlamaTensorNames.Wv(l), c.KvDim, c.Dim),
-                Wo = ReadTensor(stream, file, LlamaTensorNames.Wo(l), c.Dim, c.Dim),
-                FfnNorm = ReadTensor(stream, file, LlamaTensorNames.FfnNorm(l), 1, c.Dim),
-                W1 = ReadTensor(stream, file, LlamaTensorNames.W1(l), c.HiddenDim, c.Dim),
-                W2 = ReadTensor(stream, file, LlamaTensorNames.W2(l), c.Dim, c.HiddenDim),
-                W3 = ReadTensor(stream, file, LlamaTensorNames.W3(l), c.HiddenDim, c.Dim),
-            };
-        }
-
-        return new LlamaCheckpoint
-        {
-            Path = path,
-            FileFormat = "gguf",
-            Config = c,
-            TokenEmbedding = ReadTensor(stream, file, LlamaTensorNames.TokenEmbedding, c.VocabSize, c.Dim),
-            OutputNorm = ReadTensor(stream, file, LlamaTensorNames.OutputNorm, 1, c.Dim),
-            Output = file.FindTensor(LlamaTensorNames.Output) is null
-                ? null
-                : ReadTensor(stream, file, LlamaTensorNames.Output, c.VocabSize, c.Dim),
-            Layers = layers,
-            Metadata = file.Metadata,
-            FileBytes = file.FileBytes,
-        };
     }
 
     private static FileStream OpenRead(string path) =>
@@ -253,83 +212,6 @@ public static class GgufReader
                     arrays[i] = ReadValue(r, (uint)GgufValueType.Array, $"{what}[{i}]", depth);
                 return arrays;
         }
-    }
-
-    /// <summary>Reads one tensor checked against the expected [rows, cols]; vectors (rows = 1) always come back as F32.</summary>
-    private static HostTensor ReadTensor(FileStream stream, GgufFile file, string name, int rows, int cols)
-    {
-        var info = file.FindTensor(name)
-            ?? throw new InvalidDataException($"{file.Path}: tensor '{name}' is missing (expected GGUF dims {ExpectedDims(rows, cols)}).");
-        CheckShape(file.Path, info, rows, cols);
-        if (info.ByteCount is null)
-            throw new InvalidDataException(
-                $"{file.Path}: tensor '{name}' {info.DimsText}: {info.TypeName} (type {(uint)info.Type}) is not supported; supported: F32, F16, BF16, Q8_0.");
-        if (info.ElementCount > Array.MaxLength)
-            throw new InvalidDataException($"{file.Path}: tensor '{name}' has {info.ElementCount} elements, more than one host array holds.");
-
-        int count = (int)info.ElementCount;
-        stream.Position = file.DataOffset + info.Offset;
-        bool vector = rows == 1;
-        switch (info.Type)
-        {
-            case GgmlType.F32:
-                var floats = new float[count];
-                ReadExactly(stream, floats);
-                return HostTensor.FromFloats(name, rows, cols, floats);
-            case GgmlType.F16 or GgmlType.BF16:
-                var bits = new ushort[count];
-                ReadExactly(stream, bits);
-                var format = info.Type == GgmlType.F16 ? WeightFormat.F16 : WeightFormat.BF16;
-                var tensor = HostTensor.FromBits(name, rows, cols, format, bits);
-                return vector ? tensor.ToF32() : tensor;   // norm vectors are always F32
-            default:
-                return HostTensor.FromFloats(name, rows, cols, DequantizeQ8_0(stream, count));
-        }
-    }
-
-    private static void CheckShape(string path, GgufTensorInfo info, int rows, int cols)
-    {
-        var dims = info.Dims;
-        bool ok = dims[0] == cols && (dims.Count > 1 ? dims[1] : 1) == rows;
-        for (int d = 2; d < dims.Count; d++)
-            ok &= dims[d] == 1;
-        if (!ok)
-            throw new InvalidDataException(
-                $"{path}: tensor '{info.Name}' has GGUF dims {info.DimsText}, expected {ExpectedDims(rows, cols)} (a [{rows}, {cols}] row-major {(rows == 1 ? "vector" : "matrix")}).");
-    }
-
-    private static string ExpectedDims(int rows, int cols) => rows == 1 ? $"[{cols}]" : $"[{cols}, {rows}]";
-
-    /// <summary>Fills <paramref name="values"/> from the stream in chunks (a multi-GiB tensor exceeds one span of bytes).</summary>
-    private static void ReadExactly<T>(Stream stream, T[] values) where T : unmanaged
-    {
-        const int Chunk = 1 << 24;
-        for (int start = 0; start < values.Length; start += Chunk)
-            stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan(start, Math.Min(Chunk, values.Length - start))));
-    }
-
-    /// <summary>Q8_0: blocks of an f16 scale d and 32 int8 q; x = q * d (ggml dequantize_row_q8_0).</summary>
-    private static float[] DequantizeQ8_0(Stream stream, int count)
-    {
-        var values = new float[count];
-        var buffer = new byte[4096 * Q8BlockBytes];
-        int blocks = count / Q8BlockSize;
-        for (int first = 0; first < blocks; first += 4096)
-        {
-            int chunk = Math.Min(4096, blocks - first);
-            var bytes = buffer.AsSpan(0, chunk * Q8BlockBytes);
-            stream.ReadExactly(bytes);
-            for (int b = 0; b < chunk; b++)
-            {
-                var block = bytes.Slice(b * Q8BlockBytes, Q8BlockBytes);
-                float d = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(block));
-                var q = MemoryMarshal.Cast<byte, sbyte>(block[2..]);
-                var output = values.AsSpan((first + b) * Q8BlockSize, Q8BlockSize);
-                for (int i = 0; i < Q8BlockSize; i++)
-                    output[i] = q[i] * d;
-            }
-        }
-        return values;
     }
 
     /// <summary>Little-endian reads through an own buffer; every read first checks the bytes left in the file.</summary>

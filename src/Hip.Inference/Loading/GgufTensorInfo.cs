@@ -22,14 +22,10 @@ public sealed record GgufTensorInfo(string Name, IReadOnlyList<long> Dims, GgmlT
     /// <summary>The type's name as ggml spells it ("Q4_K"), or "unknown" for a number ggml does not define.</summary>
     public string TypeName => Enum.IsDefined(Type) ? Type.ToString() : "unknown";
 
-    /// <summary>Bytes of data for the supported types (F32, F16, BF16, Q8_0); null for the others.</summary>
-    public long? ByteCount => Type switch
-    {
-        GgmlType.F32 => ElementCount * 4,
-        GgmlType.F16 or GgmlType.BF16 => ElementCount * 2,
-        GgmlType.Q8_0 => ElementCount / GgufReader.Q8BlockSize * GgufReader.Q8BlockBytes,
-        _ => null,
-    };
+    /// <summary>Bytes of data for the types the engine loads (<see cref="GgmlTypes"/>); null for the others.</summary>
+    public long? ByteCount => GgmlTypes.Block(Type) is var (values, bytes) && Dims[0] % values == 0
+        ? ElementCount / values * bytes
+        : null;
 
     /// <summary>Dims as "[64, 172]".</summary>
     public string DimsText => $"[{string.Join(", ", Dims)}]";

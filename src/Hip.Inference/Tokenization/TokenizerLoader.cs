@@ -4,20 +4,21 @@ namespace Hip.Inference;
 public static class TokenizerLoader
 {
     /// <summary>
-    /// The tokenizer for <paramref name="checkpoint"/>: <paramref name="tokenizerPath"/> (a SentencePiece .model) when
-    /// given; else the GGUF file's own tokenizer.ggml.*; else, for llama2.c checkpoints, tok{vocab}.model or
-    /// tokenizer.model next to the model file.
+    /// The tokenizer for the model at <paramref name="modelPath"/> whose embedding has <paramref name="vocab"/> rows:
+    /// <paramref name="tokenizerPath"/> (a SentencePiece .model) when given; else the GGUF file's own tokenizer.ggml.*
+    /// (<paramref name="metadata"/>); else, for llama2.c checkpoints (<paramref name="fileFormat"/> "llama2.c"),
+    /// tok{vocab}.model or tokenizer.model next to the model file.
     /// </summary>
-    public static HipTokenizer ForModel(string modelPath, LlamaCheckpoint checkpoint, string? tokenizerPath = null)
+    public static HipTokenizer ForModel(string modelPath, IReadOnlyDictionary<string, object> metadata, string fileFormat, int vocab,
+        string? tokenizerPath = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        int vocab = checkpoint.Config.VocabSize;
+        ArgumentNullException.ThrowIfNull(metadata);
 
         if (tokenizerPath is not null)
             return CheckVocab(FromFile(tokenizerPath), tokenizerPath, vocab);
-        if (checkpoint.FileFormat == "gguf")
-            return CheckVocab(HipTokenizer.FromGguf(checkpoint.Metadata, modelPath), modelPath, vocab);
+        if (fileFormat == "gguf")
+            return CheckVocab(HipTokenizer.FromGguf(metadata, modelPath), modelPath, vocab);
 
         string folder = Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         string[] candidates = [$"tok{vocab}.model", "tokenizer.model"];

@@ -8,7 +8,7 @@ namespace Hip.Inference.Tests.Constraints;
 internal static class ConstraintTestData
 {
     private static readonly Lazy<HipTokenizer> s_tok512 = new(() => HipTokenizer.FromSentencePieceModel(Path.Combine(RepoPaths.Stories260K, "tok512.model")));
-    private static readonly Lazy<HipTokenizer> s_llama2 = new(() => TokenizerLoader.ForModel(RepoPaths.TinyRandomGguf, ModelLoader.Load(RepoPaths.TinyRandomGguf)));
+    private static readonly Lazy<HipTokenizer> s_llama2 = new(() => TokenizerLoader.ForModel(RepoPaths.TinyRandomGguf, GgufReader.ReadHeader(RepoPaths.TinyRandomGguf).Metadata, "gguf", 32000));
 
     /// <summary>stories260K's 512-piece SentencePiece tokenizer (byte fallback for every non-ASCII byte and most punctuation).</summary>
     public static HipTokenizer Tok512 => s_tok512.Value;

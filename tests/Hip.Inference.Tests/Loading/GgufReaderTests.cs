@@ -28,11 +28,11 @@ public sealed class GgufReaderTests : IDisposable
         Assert.Equal(32, file.Alignment);
         Assert.Equal(724_416, file.DataOffset);
         Assert.Equal(1_750_560, file.FileBytes);
-        var embedding = file.FindTensor(LlamaTensorNames.TokenEmbedding)!;
+        var embedding = file.FindTensor("token_embd.weight")!;
         Assert.Equal([8L, 32000L], embedding.Dims);
         Assert.Equal(GgmlType.F16, embedding.Type);
         Assert.Equal(0, embedding.Offset);
-        Assert.Equal(GgmlType.F32, file.FindTensor(LlamaTensorNames.OutputNorm)!.Type);
+        Assert.Equal(GgmlType.F32, file.FindTensor("output_norm.weight")!.Type);
     }
 
     [Fact]
@@ -78,27 +78,27 @@ public sealed class GgufReaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_RewrittenStories260K_MatchesOriginal()
+    public void Read_RewrittenStories260K_MatchesOriginal()
     {
         var (metadata, tensors) = GgufTestFile.ReadRaw(ModelLoaderTests.StoriesGguf);
         string path = WriteFile(GgufTestFile.Write(metadata, tensors.AsEnumerable().Reverse(), alignment: 64));
 
-        var rewritten = ModelLoader.Load(path);
-        var original = ModelLoader.Load(ModelLoaderTests.StoriesGguf);
+        var rewritten = HostModel.Read(path);
+        var original = HostModel.Read(ModelLoaderTests.StoriesGguf);
 
         Assert.Equal(original.Config, rewritten.Config);
-        foreach (var (a, b) in ModelLoaderTests.Tensors(original).Zip(ModelLoaderTests.Tensors(rewritten)))
-            Assert.Equal(a.Floats, b.Floats);
+        foreach (var tensor in original.Tensors)
+            Assert.Equal(original.Floats(tensor.Name), rewritten.Floats(tensor.Name));
     }
 
     [Fact]
-    public void Load_WithoutOptionalKeys_UsesDefaults()
+    public void Read_WithoutOptionalKeys_UsesDefaults()
     {
         var (metadata, tensors) = GgufTestFile.ReadRaw(RepoPaths.TinyRandomGguf);
         string[] optional = [GgufKeys.HeadCountKv("llama"), GgufKeys.RopeFreqBase("llama"), GgufKeys.Alignment, GgufKeys.RopeDimensionCount("llama")];
         string path = WriteFile(GgufTestFile.Write(metadata.Where(kv => !optional.Contains(kv.Key)), tensors));
 
-        var config = ModelLoader.Load(path).Config;
+        var config = HostModel.Read(path).Config;
 
         Assert.Equal(config.HeadCount, config.KvHeadCount);
         Assert.Equal(10000f, config.RopeTheta);
@@ -106,7 +106,7 @@ public sealed class GgufReaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_MistralArchitecture_ReadsMistralKeys()
+    public void Read_MistralArchitecture_ReadsMistralKeys()
     {
         var (metadata, tensors) = GgufTestFile.ReadRaw(ModelLoaderTests.StoriesGguf);
         var renamed = metadata.Select(kv => kv.Key == GgufKeys.Architecture
@@ -114,10 +114,10 @@ public sealed class GgufReaderTests : IDisposable
             : new KeyValuePair<string, object>(kv.Key.StartsWith("llama.", StringComparison.Ordinal) ? "mistral." + kv.Key[6..] : kv.Key, kv.Value));
         string path = WriteFile(GgufTestFile.Write(renamed, tensors));
 
-        var checkpoint = ModelLoader.Load(path);
+        var model = HostModel.Read(path);
 
-        Assert.Equal("mistral", checkpoint.Config.Architecture);
-        Assert.Equal(ModelLoader.Load(ModelLoaderTests.StoriesGguf).Config with { Architecture = "mistral" }, checkpoint.Config);
+        Assert.Equal("mistral", model.Config.Architecture);
+        Assert.Equal(HostModel.Read(ModelLoaderTests.StoriesGguf).Config with { Architecture = "mistral" }, model.Config);
     }
 
     [Fact]
@@ -135,17 +135,19 @@ public sealed class GgufReaderTests : IDisposable
         }).ToList();
         string path = WriteFile(GgufTestFile.Write(metadata, quantized));
 
-        var checkpoint = ModelLoader.Load(path);
+        var model = HostModel.Read(path);
+        using var source = ModelLoader.Open(path);
+        using var weights = ModelWeights.Load(source.File, source.Config, source.Tensors, TestGpu.Gpu.Accelerator, TestGpu.Kernels.Stream);
 
         Assert.Equal(1 + 5 * 6, expected.Count);   // token_embd; q, k, v, o, gate, up per layer
-        var byName = ModelLoaderTests.Tensors(checkpoint).ToDictionary(t => t.Name);
         foreach (var (name, values) in expected)
         {
-            Assert.Equal(WeightFormat.F32, byName[name].Format);
-            Assert.Equal(values, byName[name].Floats);
+            Assert.Equal(GgmlType.Q8_0, model.Tensor(name).Type);
+            Assert.Equal(values, model.Floats(name));
         }
-        var original = ModelLoader.Load(ModelLoaderTests.StoriesGguf).Layers[0].Wq.Floats!;
-        TestData.AssertClose(original, checkpoint.Layers[0].Wq.Floats!, absolute: 0.01, relative: 0.01, "Q8_0 Wq");
+        Assert.Equal(expected["blk.0.attn_q.weight"], weights.Layers[0].Wq.ToFloats());
+        var original = HostModel.Read(ModelLoaderTests.StoriesGguf).Floats("blk.0.attn_q.weight");
+        TestData.AssertClose(original, weights.Layers[0].Wq.ToFloats(), absolute: 0.01, relative: 0.01, "Q8_0 Wq");
     }
 
     [Fact]
@@ -155,16 +157,17 @@ public sealed class GgufReaderTests : IDisposable
         var bf16 = tensors.Select(t => t with { Type = GgmlType.BF16, Data = ToBF16(Floats(t.Data)) }).ToList();
         string path = WriteFile(GgufTestFile.Write(metadata, bf16));
 
-        var checkpoint = ModelLoader.Load(path);
+        using var source = ModelLoader.Open(path);
+        using var weights = ModelWeights.Load(source.File, source.Config, source.Tensors, TestGpu.Gpu.Accelerator, TestGpu.Kernels.Stream);
 
-        var wq = checkpoint.Layers[0].Wq;
+        var wq = weights.Layers[0].Wq;
         Assert.Equal(WeightFormat.BF16, wq.Format);
-        var expectedBits = MemoryMarshalBits(bf16.Single(t => t.Name == LlamaTensorNames.Wq(0)).Data);
-        Assert.Equal(expectedBits, wq.Bits);
-        var norm = checkpoint.Layers[0].AttentionNorm;
-        Assert.Equal(WeightFormat.F32, norm.Format);
-        var originalNorm = ModelLoader.Load(ModelLoaderTests.StoriesGguf).Layers[0].AttentionNorm.Floats!;
-        TestData.AssertClose(originalNorm, norm.Floats!, absolute: 0, relative: 1.0 / 128, "BF16 attention norm");
+        var expectedBits = MemoryMarshalBits(bf16.Single(t => t.Name == "blk.0.attn_q.weight").Data);
+        Assert.Equal(expectedBits.Select(b => WeightBits.ToFloat(b, WeightFormat.BF16)), wq.ToFloats());
+        var norm = new float[weights.Layers[0].AttentionNorm.Length];
+        ILGPU.Runtime.ArrayViewExtensions.CopyToCPU(weights.Layers[0].AttentionNorm.View.BaseView, norm);
+        var originalNorm = HostModel.Read(ModelLoaderTests.StoriesGguf).Floats("blk.0.attn_norm.weight");
+        TestData.AssertClose(originalNorm, norm, absolute: 0, relative: 1.0 / 128, "BF16 attention norm");
     }
 
     private static float[] Floats(byte[] data)

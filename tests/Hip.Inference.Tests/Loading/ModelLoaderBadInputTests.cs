@@ -17,7 +17,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     {
         string path = Path.Combine(_folder, "bad.gguf");
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path));
+        var e = Assert.Throws<InvalidDataException>(() => HostModel.Read(path));
         Assert.StartsWith($"Loading '{path}' failed: {path}", e.Message);
         return e.Message;
     }
@@ -94,28 +94,38 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_UnsupportedTensorType_ThrowsNamingTensorAndType()
     {
-        var q = s_layout.Tensors[LlamaTensorNames.Wq(0)];
+        var q = s_layout.Tensors["blk.0.attn_q.weight"];
 
-        string message = LoadFails(Patched(b => GgufTestFile.PatchU32(b, q.Type, 12)));
+        string message = LoadFails(Patched(b => GgufTestFile.PatchU32(b, q.Type, (uint)GgmlType.IQ2_XXS)));
 
         Assert.Contains("tensor 'blk.0.attn_q.weight'", message);
-        Assert.Contains("Q4_K (type 12) is not supported; supported: F32, F16, BF16, Q8_0", message);
+        Assert.Contains("is IQ2_XXS, which is not supported; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K", message);
+    }
+
+    [Fact]
+    public void Load_KQuantRowNotAMultipleOf256_ThrowsNamingTensorAndBlockSize()
+    {
+        var q = s_layout.Tensors["blk.0.attn_q.weight"];
+
+        string message = LoadFails(Patched(b => GgufTestFile.PatchU32(b, q.Type, (uint)GgmlType.Q4_K)));
+
+        Assert.Contains("tensor 'blk.0.attn_q.weight' is Q4_K with rows of 64 values, expected a multiple of its block size 256", message);
     }
 
     [Fact]
     public void Load_UnknownTensorType_ThrowsNamingTypeNumber()
     {
-        var q = s_layout.Tensors[LlamaTensorNames.Wq(0)];
+        var q = s_layout.Tensors["blk.0.attn_q.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU32(b, q.Type, 1000)));
 
-        Assert.Contains("unknown (type 1000) is not supported", message);
+        Assert.Contains("is type 1000, which is not supported", message);
     }
 
     [Fact]
     public void Load_TensorOffsetPastEndOfFile_ThrowsWithRangeAndFileSize()
     {
-        var up = s_layout.Tensors[LlamaTensorNames.W3(4)];
+        var up = s_layout.Tensors["blk.4.ffn_up.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU64(b, up.Offset, (ulong)s_stories.Length / 32 * 32)));
 
@@ -126,7 +136,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_HugeTensorOffset_Throws()
     {
-        var up = s_layout.Tensors[LlamaTensorNames.W3(4)];
+        var up = s_layout.Tensors["blk.4.ffn_up.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU64(b, up.Offset, ulong.MaxValue - 31)));
 
@@ -137,7 +147,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_MisalignedTensorOffset_ThrowsNamingAlignment()
     {
-        var up = s_layout.Tensors[LlamaTensorNames.W3(4)];
+        var up = s_layout.Tensors["blk.4.ffn_up.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU64(b, up.Offset, 4)));
 
@@ -147,7 +157,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_FiveDims_ThrowsNamingDimCount()
     {
-        var q = s_layout.Tensors[LlamaTensorNames.Wq(0)];
+        var q = s_layout.Tensors["blk.0.attn_q.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU32(b, q.DimCount, 5)));
 
@@ -157,7 +167,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_DimsWhoseProductOverflows_Throws()
     {
-        var embedding = s_layout.Tensors[LlamaTensorNames.TokenEmbedding];
+        var embedding = s_layout.Tensors["token_embd.weight"];
 
         string message = LoadFails(Patched(b =>
         {
@@ -171,7 +181,7 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_ZeroDim_Throws()
     {
-        var q = s_layout.Tensors[LlamaTensorNames.Wq(0)];
+        var q = s_layout.Tensors["blk.0.attn_q.weight"];
 
         string message = LoadFails(Patched(b => GgufTestFile.PatchU64(b, q.FirstDim, 0)));
 
@@ -181,16 +191,16 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     [Fact]
     public void Load_MissingTensor_ThrowsNamingIt()
     {
-        string message = LoadFails(Rewritten(tensors: ts => ts.Where(t => t.Name != LlamaTensorNames.Wk(3))));
+        string message = LoadFails(Rewritten(tensors: ts => ts.Where(t => t.Name != "blk.3.attn_k.weight")));
 
-        Assert.Contains("tensor 'blk.3.attn_k.weight' is missing (expected GGUF dims [64, 32])", message);
+        Assert.Contains("tensor 'blk.3.attn_k.weight' is missing (expected GGUF dims [64, 32]", message);
     }
 
     [Fact]
     public void Load_ShapeMismatch_ThrowsWithExpectedAndFound()
     {
         string message = LoadFails(Rewritten(tensors: ts => ts.Select(t =>
-            t.Name == LlamaTensorNames.Wk(2) ? t with { Dims = [64, 64], Data = new byte[64 * 64 * 4] } : t)));
+            t.Name == "blk.2.attn_k.weight" ? t with { Dims = [64, 64], Data = new byte[64 * 64 * 4] } : t)));
 
         Assert.Contains("tensor 'blk.2.attn_k.weight' has GGUF dims [64, 64], expected [64, 32]", message);
     }
@@ -215,9 +225,9 @@ public sealed class ModelLoaderBadInputTests : IDisposable
     public void Load_UnsupportedArchitecture_ThrowsNamingIt()
     {
         string message = LoadFails(Rewritten(metadata: md => md.Select(kv =>
-            kv.Key == GgufKeys.Architecture ? new(kv.Key, "qwen2") : kv)));
+            kv.Key == GgufKeys.Architecture ? new(kv.Key, "falcon") : kv)));
 
-        Assert.Contains("architecture 'qwen2' is not supported; supported: llama, mistral", message);
+        Assert.Contains("architecture 'falcon' is not supported; supported: llama, mistral, qwen2, phi3", message);
     }
 
     [Fact]

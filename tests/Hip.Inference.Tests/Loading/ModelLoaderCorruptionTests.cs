@@ -50,7 +50,7 @@ public sealed class ModelLoaderCorruptionTests(ITestOutputHelper output) : IDisp
             foreach (long length in lengths.Where(l => l >= 0 && l < bytes.Length))
             {
                 File.WriteAllBytes(path, bytes[..(int)length]);
-                var e = Record.Exception(() => ModelLoader.Load(path));
+                var e = Record.Exception(() => HostModel.Read(path));
                 Assert.True(e is InvalidDataException, $"{model} cut to {length} bytes: {Describe(e)}");
                 Assert.Contains(path, e!.Message);
             }
@@ -90,7 +90,7 @@ public sealed class ModelLoaderCorruptionTests(ITestOutputHelper output) : IDisp
                 file.Position = at;
                 file.Write(patch);
                 file.Flush();
-                var e = Record.Exception(() => ModelLoader.Load(path));
+                var e = Record.Exception(() => HostModel.Read(path));
                 file.Position = at;
                 file.Write(original, (int)at, patch.Length);
                 file.Flush();

@@ -9,123 +9,96 @@ public sealed class ModelLoaderTests
     internal static string StoriesBin => Path.Combine(RepoPaths.Stories260K, "stories260K.bin");
     internal static string StoriesGguf => Path.Combine(RepoPaths.Stories260K, "stories260K.gguf");
 
-    private static readonly LlamaConfig StoriesConfig = new()
+    private static readonly ModelConfig StoriesConfig = new()
     {
         Dim = 64, HiddenDim = 172, LayerCount = 5, HeadCount = 8, KvHeadCount = 4, VocabSize = 512, ContextLength = 512,
     };
 
-    [Fact]
-    public void Load_Stories260KBin_ReadsConfigAndTiedWeights()
-    {
-        var checkpoint = ModelLoader.Load(StoriesBin);
+    private static readonly string[] LayerTensors =
+        ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_down", "ffn_up"];
 
-        Assert.Equal("llama2.c", checkpoint.FileFormat);
-        Assert.Equal(StoriesConfig, checkpoint.Config);
-        Assert.Equal(8, checkpoint.Config.HeadDim);
-        Assert.Equal(32, checkpoint.Config.KvDim);
-        Assert.Equal(RopeLayout.Interleaved, checkpoint.Config.RopeLayout);
-        Assert.Null(checkpoint.Output);
-        Assert.Empty(checkpoint.Metadata);
-        Assert.Equal(1_056_540, checkpoint.FileBytes);
-        Assert.Equal(5, checkpoint.Layers.Count);
-        AssertShape(checkpoint.TokenEmbedding, 512, 64);
-        AssertShape(checkpoint.OutputNorm, 1, 64);
-        var layer = checkpoint.Layers[4];
-        AssertShape(layer.AttentionNorm, 1, 64);
-        AssertShape(layer.Wq, 64, 64);
-        AssertShape(layer.Wk, 32, 64);
-        AssertShape(layer.Wv, 32, 64);
-        AssertShape(layer.Wo, 64, 64);
-        AssertShape(layer.FfnNorm, 1, 64);
-        AssertShape(layer.W1, 172, 64);
-        AssertShape(layer.W2, 64, 172);
-        AssertShape(layer.W3, 172, 64);
+    [Fact]
+    public void Read_Stories260KBin_PresentsTheHeaderAsLlamaKeysAndTheArraysAsGgufTensors()
+    {
+        var model = HostModel.Read(StoriesBin);
+
+        Assert.Equal("llama2.c", model.Format);
+        Assert.Equal(StoriesConfig, model.Config);
+        Assert.Equal(8, model.Config.HeadDim);
+        Assert.Equal(32, model.Config.KvDim);
+        Assert.Equal(RopeLayout.Interleaved, model.Config.RopeLayout);
+        Assert.Equal("llama", model.Metadata[GgufKeys.Architecture]);
+        Assert.False(model.Has("output.weight"));   // tied
+        Assert.Equal(1_056_540, model.FileBytes);
+        Assert.Equal(2 + 9 * 5, model.Tensors.Count);
+        AssertShape(model.Tensor("token_embd.weight"), 512, 64);
+        AssertShape(model.Tensor("output_norm.weight"), 1, 64);
+        AssertShape(model.Tensor("blk.4.attn_norm.weight"), 1, 64);
+        AssertShape(model.Tensor("blk.4.attn_q.weight"), 64, 64);
+        AssertShape(model.Tensor("blk.4.attn_k.weight"), 32, 64);
+        AssertShape(model.Tensor("blk.4.ffn_gate.weight"), 172, 64);
+        AssertShape(model.Tensor("blk.4.ffn_down.weight"), 64, 172);
     }
 
     [Fact]
-    public void Load_Stories260KBinAndGguf_GiveSameConfigAndWeights()
+    public void Read_Stories260KBinAndGguf_GiveSameConfigAndWeights()
     {
-        var bin = ModelLoader.Load(StoriesBin);
-        var gguf = ModelLoader.Load(StoriesGguf);
+        var bin = HostModel.Read(StoriesBin);
+        var gguf = HostModel.Read(StoriesGguf);
 
-        Assert.Equal("gguf", gguf.FileFormat);
+        Assert.Equal("gguf", gguf.Format);
         Assert.Equal(bin.Config, gguf.Config);
-        Assert.Null(gguf.Output);
+        Assert.False(gguf.Has("output.weight"));
         Assert.Equal("stories260K", gguf.Metadata[GgufKeys.Name]);
-        var pairs = Tensors(bin).Zip(Tensors(gguf)).ToList();
-        Assert.Equal(2 + 9 * 5, pairs.Count);
-        foreach (var (b, g) in pairs)
+        var names = new[] { "token_embd.weight", "output_norm.weight" }
+            .Concat(Enumerable.Range(0, 5).SelectMany(l => LayerTensors.Select(n => $"blk.{l}.{n}.weight"))).ToList();
+        Assert.Equal(names.Order(), gguf.Tensors.Select(t => t.Name).Order());
+        foreach (string name in names)
         {
-            Assert.Equal(WeightFormat.F32, g.Format);
-            Assert.Equal((b.Rows, b.Cols), (g.Rows, g.Cols));
-            Assert.True(b.Floats!.AsSpan().SequenceEqual(g.Floats), $"{b.Name} differs from {g.Name}");
+            Assert.Equal(GgmlType.F32, gguf.Tensor(name).Type);
+            Assert.Equal(gguf.Tensor(name).Dims, bin.Tensor(name).Dims);
+            Assert.True(bin.Floats(name).AsSpan().SequenceEqual(gguf.Floats(name)), $"{name} differs");
         }
     }
 
     [Fact]
-    public void Load_TinyRandomGguf_KeepsF16MatricesAndSeparateOutput()
+    public void Read_TinyRandomGguf_KeepsF16MatricesAndSeparateOutput()
     {
-        var checkpoint = ModelLoader.Load(RepoPaths.TinyRandomGguf);
+        var model = HostModel.Read(RepoPaths.TinyRandomGguf);
 
-        var expected = new LlamaConfig
+        var expected = new ModelConfig
         {
             Dim = 8, HiddenDim = 32, LayerCount = 1, HeadCount = 2, KvHeadCount = 2, VocabSize = 32000, ContextLength = 4096,
         };
-        Assert.Equal(expected, checkpoint.Config);
-        Assert.Equal(4, checkpoint.Config.HeadDim);
-        Assert.NotNull(checkpoint.Output);
-        AssertShape(checkpoint.Output!, 32000, 8);
-        Assert.Equal(WeightFormat.F16, checkpoint.Output!.Format);
-        Assert.Equal(WeightFormat.F16, checkpoint.TokenEmbedding.Format);
-        Assert.Null(checkpoint.TokenEmbedding.Floats);
-        Assert.Equal(32000 * 8, checkpoint.TokenEmbedding.Bits!.Length);
-        var layer = Assert.Single(checkpoint.Layers);
-        foreach (var matrix in new[] { layer.Wq, layer.Wk, layer.Wv, layer.Wo, layer.W1, layer.W2, layer.W3 })
-            Assert.Equal(WeightFormat.F16, matrix.Format);
-        foreach (var norm in new[] { layer.AttentionNorm, layer.FfnNorm, checkpoint.OutputNorm })
-        {
-            Assert.Equal(WeightFormat.F32, norm.Format);
-            AssertShape(norm, 1, 8);
-        }
-        AssertShape(layer.W2, 8, 32);
-        Assert.Equal(12, Tensors(checkpoint).Count());
+        Assert.Equal(expected, model.Config);
+        AssertShape(model.Tensor("output.weight"), 32000, 8);
+        Assert.Equal(GgmlType.F16, model.Tensor("output.weight").Type);
+        Assert.Equal(GgmlType.F16, model.Tensor("token_embd.weight").Type);
+        foreach (string name in LayerTensors.Where(n => !n.EndsWith("norm", StringComparison.Ordinal)))
+            Assert.Equal(GgmlType.F16, model.Tensor($"blk.0.{name}.weight").Type);
+        Assert.Equal(12, model.Tensors.Count);
     }
 
     [Fact]
-    public void Load_TinyRandomGguf_F16ToFloatsMatchesHalfConversion()
+    public void Load_TinyRandomGguf_UploadsF16MatricesAsTheyAre()
     {
-        var wq = ModelLoader.Load(RepoPaths.TinyRandomGguf).Layers[0].Wq;
+        var host = HostModel.Read(RepoPaths.TinyRandomGguf);
+        using var source = ModelLoader.Open(RepoPaths.TinyRandomGguf);
+        using var weights = ModelWeights.Load(source.File, source.Config, source.Tensors, TestGpu.Gpu.Accelerator, TestGpu.Kernels.Stream);
 
-        var floats = wq.ToFloats();
-
-        for (int i = 0; i < floats.Length; i++)
-            Assert.Equal((float)BitConverter.UInt16BitsToHalf(wq.Bits![i]), floats[i]);
-        Assert.Contains(floats, f => f != 0);
+        var wq = weights.Layers[0].Wq;
+        Assert.Equal(WeightFormat.F16, wq.Format);
+        Assert.Equal(host.Floats("blk.0.attn_q.weight"), wq.ToFloats());
+        Assert.NotSame(weights.TokenEmbedding, weights.Output);
+        Assert.Contains(wq.ToFloats(), f => f != 0);
     }
 
     [Fact]
-    public void Load_MissingFile_ThrowsFileNotFound()
+    public void Open_MissingFile_ThrowsFileNotFound()
     {
-        Assert.Throws<FileNotFoundException>(() => ModelLoader.Load(Path.Combine(RepoPaths.Models, "no-such-model.gguf")));
+        Assert.Throws<FileNotFoundException>(() => ModelLoader.Open(Path.Combine(RepoPaths.Models, "no-such-model.gguf")));
     }
 
-    internal static void AssertShape(HostTensor tensor, int rows, int cols)
-    {
+    internal static void AssertShape(ModelTensor tensor, long rows, long cols) =>
         Assert.Equal((rows, cols), (tensor.Rows, tensor.Cols));
-        int length = tensor.Format == WeightFormat.F32 ? tensor.Floats!.Length : tensor.Bits!.Length;
-        Assert.Equal(rows * cols, length);
-    }
-
-    internal static IEnumerable<HostTensor> Tensors(LlamaCheckpoint c)
-    {
-        yield return c.TokenEmbedding;
-        yield return c.OutputNorm;
-        if (c.Output is not null)
-            yield return c.Output;
-        foreach (var l in c.Layers)
-        {
-            yield return l.AttentionNorm; yield return l.Wq; yield return l.Wk; yield return l.Wv; yield return l.Wo;
-            yield return l.FfnNorm; yield return l.W1; yield return l.W2; yield return l.W3;
-        }
-    }
 }

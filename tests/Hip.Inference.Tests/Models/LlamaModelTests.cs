@@ -9,19 +9,17 @@ public sealed class LlamaModelTests
     // exp is approximate, so 1e-3 absolute (the bound) leaves room for rounding but not for a wrong operation.
     private const double LogitTolerance = 1e-3;
 
-    private static LlamaModel CreateModel(LlamaCheckpoint checkpoint, int maxBatch) =>
-        new(TestGpu.Kernels, checkpoint, checkpoint.Config.ContextLength, maxBatch,
-            _ => new DenseAttentionPolicy(TestGpu.Kernels, checkpoint.Config));
+    private static TransformerModel CreateModel(string path, int maxBatch) => ModelLoader.Load(path, TestGpu.Kernels, maxBatch: maxBatch);
 
     [Fact]
     public void Greedy_Stories260KBin_ReproducesReferenceTokensTextAndLogits()
     {
         var reference = Stories260KReference.Instance;
-        var checkpoint = ModelLoader.Load(Stories260KReference.BinPath);
         var tokenizer = HipTokenizer.FromSentencePieceModel(Stories260KReference.TokenizerPath);
-        using var model = CreateModel(checkpoint, maxBatch: 8);
-        using var cache = model.CreateCache(checkpoint.Config.ContextLength);
-        var logits = new float[checkpoint.Config.VocabSize];
+        using var model = CreateModel(Stories260KReference.BinPath, maxBatch: 8);
+        Assert.IsType<LlamaModel>(model);
+        using var cache = model.CreateCache(model.Config.ContextLength);
+        var logits = new float[model.Config.VocabSize];
         var generated = new List<int>();
 
         model.SetTokens([tokenizer.BosId]);
@@ -46,10 +44,9 @@ public sealed class LlamaModelTests
     public void Forward_PrefillOfEightTokens_MatchesReferenceLogitsOfTheLastPosition()
     {
         var reference = Stories260KReference.Instance;
-        var checkpoint = ModelLoader.Load(Stories260KReference.GgufPath);
-        using var model = CreateModel(checkpoint, maxBatch: 8);
+        using var model = CreateModel(Stories260KReference.GgufPath, maxBatch: 8);
         using var cache = model.CreateCache(64);
-        var logits = new float[checkpoint.Config.VocabSize];
+        var logits = new float[model.Config.VocabSize];
 
         model.SetTokens(reference.InputTokens.AsSpan(0, 5));
         model.Forward(5, cache);                                // prefill positions 0..4
@@ -65,8 +62,7 @@ public sealed class LlamaModelTests
     [Fact]
     public void Forward_PastTheCacheCapacity_ThrowsAndNamesTheCapacity()
     {
-        var checkpoint = ModelLoader.Load(Stories260KReference.GgufPath);
-        using var model = CreateModel(checkpoint, maxBatch: 4);
+        using var model = CreateModel(Stories260KReference.GgufPath, maxBatch: 4);
         using var cache = model.CreateCache(3);
         model.SetTokens([1, 403, 407, 261]);
 

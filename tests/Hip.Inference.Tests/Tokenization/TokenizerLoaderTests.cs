@@ -7,12 +7,16 @@ public sealed class TokenizerLoaderTests
 {
     private static string StoriesBin => Path.Combine(RepoPaths.Stories260K, "stories260K.bin");
 
+    private static HipTokenizer For(string model, string? tokenizerPath = null, int? vocab = null)
+    {
+        using var source = ModelLoader.Open(model);
+        return TokenizerLoader.ForModel(model, source.File.Metadata, source.File.Format, vocab ?? source.Config.VocabSize, tokenizerPath);
+    }
+
     [Fact]
     public void ForModel_Llama2cCheckpoint_FindsTok512BesideIt()
     {
-        var checkpoint = ModelLoader.Load(StoriesBin);
-
-        var tokenizer = TokenizerLoader.ForModel(StoriesBin, checkpoint);
+        var tokenizer = For(StoriesBin);
 
         Assert.Equal(HipTokenizerTests.LilyIds, tokenizer.Encode(HipTokenizerTests.Lily, addBos: true));
     }
@@ -20,9 +24,7 @@ public sealed class TokenizerLoaderTests
     [Fact]
     public void ForModel_Gguf_UsesMetadataTokenizer()
     {
-        var checkpoint = ModelLoader.Load(RepoPaths.TinyRandomGguf);
-
-        var tokenizer = TokenizerLoader.ForModel(RepoPaths.TinyRandomGguf, checkpoint);
+        var tokenizer = For(RepoPaths.TinyRandomGguf);
 
         Assert.Equal(HipTokenizerTests.LilyIdsLlama2, tokenizer.Encode(HipTokenizerTests.Lily, addBos: true));
     }
@@ -30,9 +32,7 @@ public sealed class TokenizerLoaderTests
     [Fact]
     public void ForModel_ExplicitTokenizerPath_Wins()
     {
-        var checkpoint = ModelLoader.Load(RepoPaths.TinyRandomGguf);
-
-        var tokenizer = TokenizerLoader.ForModel(RepoPaths.TinyRandomGguf, checkpoint, HipTokenizerTests.Tok512Path);
+        var tokenizer = For(RepoPaths.TinyRandomGguf, HipTokenizerTests.Tok512Path);
 
         Assert.Equal(512, tokenizer.VocabSize);
     }
@@ -45,9 +45,8 @@ public sealed class TokenizerLoaderTests
         {
             string model = Path.Combine(folder, "model.bin");
             File.Copy(StoriesBin, model);
-            var checkpoint = ModelLoader.Load(model);
 
-            var e = Assert.Throws<FileNotFoundException>(() => TokenizerLoader.ForModel(model, checkpoint));
+            var e = Assert.Throws<FileNotFoundException>(() => For(model));
 
             Assert.Contains("tokenizer path", e.Message);
             Assert.Contains("tok512.model", e.Message);
@@ -61,15 +60,7 @@ public sealed class TokenizerLoaderTests
     [Fact]
     public void ForModel_TokenizerLargerThanEmbedding_ThrowsInvalidData()
     {
-        var checkpoint = ModelLoader.Load(StoriesBin);
-        var smaller = new LlamaCheckpoint
-        {
-            Path = checkpoint.Path, FileFormat = checkpoint.FileFormat, Config = checkpoint.Config with { VocabSize = 100 },
-            TokenEmbedding = checkpoint.TokenEmbedding, OutputNorm = checkpoint.OutputNorm, Layers = checkpoint.Layers,
-            Metadata = checkpoint.Metadata, FileBytes = checkpoint.FileBytes,
-        };
-
-        var e = Assert.Throws<InvalidDataException>(() => TokenizerLoader.ForModel(StoriesBin, smaller, HipTokenizerTests.Tok512Path));
+        var e = Assert.Throws<InvalidDataException>(() => For(StoriesBin, HipTokenizerTests.Tok512Path, vocab: 100));
 
         Assert.Contains("512 tokens", e.Message);
         Assert.Contains("100 rows", e.Message);

@@ -9,8 +9,8 @@ public sealed class ChatTemplateEncoderTests
 {
     private static readonly Lazy<(HipTokenizer Tokenizer, IReadOnlyDictionary<string, object> Metadata)> s_llama2 = new(() =>
     {
-        var checkpoint = ModelLoader.Load(RepoPaths.TinyRandomGguf);
-        return (HipTokenizer.FromGguf(checkpoint.Metadata, RepoPaths.TinyRandomGguf), checkpoint.Metadata);
+        var metadata = GgufReader.ReadHeader(RepoPaths.TinyRandomGguf).Metadata;
+        return (HipTokenizer.FromGguf(metadata, RepoPaths.TinyRandomGguf), metadata);
     });
 
     private static HipTokenizer Tokenizer => s_llama2.Value.Tokenizer;

@@ -2,16 +2,24 @@ using Hip.Kernels;
 
 namespace Hip.Inference;
 
-/// <summary>The shape of a Llama-family model, read from a checkpoint header or GGUF metadata and validated once.</summary>
-public sealed record LlamaConfig
+/// <summary>
+/// The shape of a decoder-only transformer, read by its architecture (<see cref="ModelArchitecture"/>) from the file's
+/// metadata and validated once. Everything the shared blocks need lives here; what differs between architectures is
+/// which tensors exist (biases, fused projections, RoPE factors), read from the tensor table.
+/// </summary>
+public sealed record ModelConfig
 {
     /// <summary>Largest head dimension the attention kernels support.</summary>
     public const int MaxHeadDim = 128;
 
-    private const int MaxDim = 1 << 20;
-    private const int MaxLayers = 1 << 16;
+    private const int MaxDim = 1 << 17;
+    /// <summary>Most transformer blocks a model may have (the largest released models have under 200).</summary>
+    public const int MaxLayers = 1024;
     private const int MaxVocab = 1 << 24;
     private const int MaxContext = 1 << 24;
+
+    /// <summary>Architecture name as the file states it (general.architecture; "llama" for llama2.c checkpoints).</summary>
+    public string Architecture { get; init; } = "llama";
 
     /// <summary>Width of the residual stream (n_embd).</summary>
     public required int Dim { get; init; }
@@ -43,11 +51,20 @@ public sealed record LlamaConfig
     /// <summary>Which elements of a head RoPE rotates together.</summary>
     public RopeLayout RopeLayout { get; init; } = RopeLayout.Interleaved;
 
-    /// <summary>Architecture name as the file states it ("llama" for llama2.c checkpoints).</summary>
-    public string Architecture { get; init; } = "llama";
+    /// <summary>
+    /// Context length the RoPE factors switch at (Phi-3 rope.scaling.original_context_length): a context longer than this
+    /// takes the long factors, else the short ones; 0 when the model has no such switch.
+    /// </summary>
+    public int RopeOriginalContext { get; init; }
+
+    /// <summary>Multiplier of RoPE's cos and sin (Phi-3 rope.scaling.attn_factor); 1 for most models.</summary>
+    public float RopeAttentionFactor { get; init; } = 1f;
 
     /// <summary>Width of one attention head.</summary>
     public int HeadDim => Dim / HeadCount;
+
+    /// <summary>Width of all query heads together.</summary>
+    public int QueryDim => HeadCount * HeadDim;
 
     /// <summary>Width of all key (or value) heads together.</summary>
     public int KvDim => KvHeadCount * HeadDim;
@@ -74,53 +91,10 @@ public sealed record LlamaConfig
             throw new InvalidDataException($"{source}: {nameof(RopeTheta)} is {RopeTheta}, expected a positive number.");
         if (!(float.IsFinite(RmsEps) && RmsEps >= 0 && RmsEps < 1))
             throw new InvalidDataException($"{source}: {nameof(RmsEps)} is {RmsEps}, expected a number in [0, 1).");
-    }
-
-    /// <summary>The config of a llama- or mistral-architecture GGUF file (MODELS.md §4); the vocab size is token_embd's rows.</summary>
-    public static LlamaConfig FromGguf(GgufFile file)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        var (md, source) = (file.Metadata, file.Path);
-        string arch = GgufValues.GetString(md, GgufKeys.Architecture, source);
-        if (arch is not (GgufKeys.ArchitectureLlama or GgufKeys.ArchitectureMistral))
-            throw new InvalidDataException(
-                $"{source}: architecture '{arch}' is not supported; supported: {GgufKeys.ArchitectureLlama}, {GgufKeys.ArchitectureMistral}.");
-
-        var embedding = file.FindTensor(LlamaTensorNames.TokenEmbedding)
-            ?? throw new InvalidDataException($"{source}: tensor '{LlamaTensorNames.TokenEmbedding}' is missing.");
-        long vocab = embedding.Dims.Count > 1 ? embedding.Dims[1] : 1;
-        if (vocab > MaxVocab)
-            throw new InvalidDataException(
-                $"{source}: tensor '{LlamaTensorNames.TokenEmbedding}' has {vocab} rows (GGUF dims {embedding.DimsText}), expected at most {MaxVocab} tokens.");
-
-        int headCount = GgufValues.GetInt32(md, GgufKeys.HeadCount(arch), source);
-        var config = new LlamaConfig
-        {
-            Architecture = arch,
-            Dim = GgufValues.GetInt32(md, GgufKeys.EmbeddingLength(arch), source),
-            HiddenDim = GgufValues.GetInt32(md, GgufKeys.FeedForwardLength(arch), source),
-            LayerCount = GgufValues.GetInt32(md, GgufKeys.BlockCount(arch), source),
-            HeadCount = headCount,
-            KvHeadCount = GgufValues.GetOptionalInt32(md, GgufKeys.HeadCountKv(arch), source) ?? headCount,
-            VocabSize = (int)vocab,
-            ContextLength = GgufValues.GetInt32(md, GgufKeys.ContextLength(arch), source),
-            RopeTheta = GgufValues.GetOptionalFloat(md, GgufKeys.RopeFreqBase(arch), source) ?? 10000f,
-            RmsEps = GgufValues.GetOptionalFloat(md, GgufKeys.RmsEpsilon(arch), source)
-                ?? throw new InvalidDataException($"{source}: metadata '{GgufKeys.RmsEpsilon(arch)}' is missing, expected a number."),
-            RopeLayout = RopeLayout.Interleaved,   // llama.cpp's converter permutes HF q/k back to adjacent pairs
-        };
-        config.Validate(source);
-
-        if (GgufValues.GetOptionalInt32(md, GgufKeys.VocabSize(arch), source) is int statedVocab && statedVocab != config.VocabSize)
-            throw new InvalidDataException(
-                $"{source}: metadata '{GgufKeys.VocabSize(arch)}' is {statedVocab}, but '{LlamaTensorNames.TokenEmbedding}' has {config.VocabSize} rows.");
-        if (GgufValues.GetOptionalInt32(md, GgufKeys.RopeDimensionCount(arch), source) is int ropeDims && ropeDims != config.HeadDim)
-            throw new InvalidDataException(
-                $"{source}: metadata '{GgufKeys.RopeDimensionCount(arch)}' is {ropeDims}, expected the head dim {config.HeadDim} (partial RoPE is not supported).");
-        if (GgufValues.GetOptionalString(md, GgufKeys.RopeScalingType(arch), source) is string scaling && scaling != GgufKeys.RopeScalingNone)
-            throw new InvalidDataException(
-                $"{source}: metadata '{GgufKeys.RopeScalingType(arch)}' is '{scaling}'; RoPE scaling is not supported (expected '{GgufKeys.RopeScalingNone}').");
-        return config;
+        if (!(float.IsFinite(RopeAttentionFactor) && RopeAttentionFactor > 0 && RopeAttentionFactor < 100))
+            throw new InvalidDataException($"{source}: {nameof(RopeAttentionFactor)} is {RopeAttentionFactor}, expected a positive number below 100.");
+        if (RopeOriginalContext < 0 || RopeOriginalContext > MaxContext)
+            throw new InvalidDataException($"{source}: {nameof(RopeOriginalContext)} is {RopeOriginalContext}, expected 0 to {MaxContext}.");
     }
 
     private static void CheckRange(string source, string name, int value, int max)

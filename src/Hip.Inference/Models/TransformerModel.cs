@@ -1,0 +1,180 @@
+using Hip.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Inference;
+
+/// <summary>
+/// What every decoder-only architecture shares: the device buffers, the input slots, the RoPE tables, the attention
+/// policies, and the blocks a forward pass is built from (embedding, attention, SwiGLU feed-forward, classifier). Each
+/// architecture (one file each, in Models/Architectures) reads its hyper-parameters, declares its tensor table and writes
+/// its forward pass top to bottom from these blocks. Everything stays on the device; only the sampled id comes back.
+/// </summary>
+public abstract class TransformerModel : ILanguageModel
+{
+    // Legend: x residual stream, xb/xb2 scratch rows, q/k/v projections, att attention output, hb/hb2 FFN hidden,
+    // l layer; all activations [rows ≤ MaxBatch, width].
+    private readonly IAttentionPolicy[] _attention;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _tokens;
+    private readonly int[] _hostToken = new int[1];
+    private KvCache? _lastCache;   // the sequence the attention policies' state (HiP masks) belongs to
+    private int _lastEnd;
+
+    /// <summary>The validated shape.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The device weights, typed per slot.</summary>
+    protected ModelWeights Weights { get; }
+
+    public KernelSet Kernels { get; }
+    public int MaxBatch { get; }
+    public int MaxPositions { get; }
+    public long WeightBytes => Weights.SizeInBytes;
+    public ArrayView<float> Logits => _logits.View;
+
+    /// <param name="weights">Uploaded weights; the model disposes them.</param>
+    /// <param name="ropeFactors">Per-frequency RoPE divisors [headDim / 2], or empty.</param>
+    /// <param name="attention">The policy of each layer (dense or HiP), chosen by the caller; the model disposes them.</param>
+    protected TransformerModel(KernelSet kernels, ModelConfig config, ModelWeights weights, int maxPositions, int maxBatch,
+        ReadOnlySpan<float> ropeFactors, Func<int, IAttentionPolicy> attention)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPositions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        Config = config;
+        Weights = weights;
+        Kernels = kernels;
+        MaxBatch = maxBatch;
+        MaxPositions = maxPositions;
+        var (a, c) = (kernels.Accelerator, config);
+        long rows = maxBatch;
+        _x = a.Allocate1D<float>(rows * c.Dim);
+        _xb = a.Allocate1D<float>(rows * Math.Max(c.Dim, c.QueryDim));
+        _xb2 = a.Allocate1D<float>(rows * c.Dim);
+        _q = a.Allocate1D<float>(rows * c.QueryDim);
+        _k = a.Allocate1D<float>(rows * c.KvDim);
+        _v = a.Allocate1D<float>(rows * c.KvDim);
+        _att = a.Allocate1D<float>(rows * c.QueryDim);
+        _hb = a.Allocate1D<float>(rows * c.HiddenDim);
+        _hb2 = a.Allocate1D<float>(rows * c.HiddenDim);
+        _logits = a.Allocate1D<float>(c.VocabSize);
+        _tokens = a.Allocate1D<int>(maxBatch);
+        var (cos, sin) = RopeTables.Compute(maxPositions, c.HeadDim, c.RopeTheta, ropeFactors, c.RopeAttentionFactor);
+        _cos = a.Allocate1D(cos);
+        _sin = a.Allocate1D(sin);
+        _attention = Enumerable.Range(0, c.LayerCount).Select(attention).ToArray();
+    }
+
+    /// <summary>Device bytes of the activations, logits and RoPE tables for these sizes (memory planning before loading).</summary>
+    public static long ScratchBytes(ModelConfig c, int maxPositions, int maxBatch) =>
+        sizeof(float) * ((long)maxBatch * (3L * c.Dim + 3L * c.QueryDim + 2L * c.KvDim + 2L * c.HiddenDim)
+            + c.VocabSize + (long)maxPositions * c.HeadDim) + sizeof(int) * (long)maxBatch;
+
+    public KvCache CreateCache(int capacity)
+    {
+        if (capacity > MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"The model was built for at most {MaxPositions} positions.");
+        return new KvCache(Kernels.Accelerator, Config.LayerCount, Config.KvHeadCount, Config.HeadDim, capacity);
+    }
+
+    public void SetTokens(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens.Length, $"At most {MaxBatch} tokens per forward pass.");
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), id, $"Token id outside the vocabulary [0, {Config.VocabSize}).");
+        _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(Kernels.Stream, tokens);
+    }
+
+    public void Forward(int count, KvCache cache)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxBatch);
+        int startPos = cache.Length;
+        if (startPos + count > cache.Capacity)
+            throw new InvalidOperationException($"The KV cache holds {cache.Capacity} positions; {startPos} are used and {count} more do not fit.");
+        if (cache != _lastCache || startPos != _lastEnd)   // another sequence, or a rewound one: cached masks are stale
+            foreach (var policy in _attention)
+                policy.Reset();
+        _lastCache = cache;
+        _lastEnd = startPos + count;
+        Forward(count, cache, startPos);
+        cache.Length = startPos + count;
+    }
+
+    /// <summary>The architecture's forward pass over input slots 0 .. count − 1 at positions startPos ..; logits of the last.</summary>
+    protected abstract void Forward(int count, KvCache cache, int startPos);
+
+    public int ArgMaxToInput()
+    {
+        Kernels.ArgMax(_logits.View, Config.VocabSize, _tokens.View, 0);
+        _tokens.View.SubView(0, 1).CopyToCPU(Kernels.Stream, _hostToken);
+        return _hostToken[0];
+    }
+
+    public void ReadLogits(Span<float> destination) => _logits.View.BaseView.CopyToCPU(Kernels.Stream, destination);
+
+    // ---- blocks
+
+    /// <summary>x = token_embd[tokens]: the residual stream of the input slots.</summary>
+    protected void Embed(int count) => Kernels.Embed(Weights.TokenEmbedding, _tokens.View, count, _x.View);
+
+    /// <summary>
+    /// Pre-norm self-attention with a residual: x += Wo · attention(rope(Wq·n + bq), rope(Wk·n + bk), Wv·n + bv) with
+    /// n = rmsnorm(x); the keys and values are appended to the cache first. Biases are used where the file has them.
+    /// </summary>
+    protected void AttentionBlock(int l, int count, KvCache cache, int startPos)
+    {
+        var (c, w, op) = (Config, Weights.Layers[l], Kernels);
+        ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View, att = _att.View;
+        op.RmsNorm(x, w.AttentionNorm.View, xb, count, c.Dim, c.RmsEps);
+        Project(xb, w.Wq, w.Bq, q, count);
+        Project(xb, w.Wk, w.Bk, k, count);
+        Project(xb, w.Wv, w.Bv, v, count);
+        op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout);
+        op.KvStore(k, v, cache.Keys(l), cache.Values(l), count, c.KvHeadCount, c.HeadDim, cache.Capacity, startPos);
+        _attention[l].Run(l, q, cache, count, startPos, att);
+        op.MatMul(att, w.Wo, xb2, count);
+        op.ResidualAdd(x, xb2, count * c.Dim);
+    }
+
+    /// <summary>Pre-norm SwiGLU feed-forward with a residual: x += W_down · (silu(W_gate · n) ⊙ (W_up · n)), n = rmsnorm(x).</summary>
+    protected void SwiGluBlock(int l, int count)
+    {
+        var (c, w, op) = (Config, Weights.Layers[l], Kernels);
+        ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, hb = _hb.View, hb2 = _hb2.View;
+        op.RmsNorm(x, w.FfnNorm.View, xb, count, c.Dim, c.RmsEps);
+        op.MatMul(xb, w.Gate, hb, count);
+        op.MatMul(xb, w.Up, hb2, count);
+        op.SwiGlu(hb, hb2, count * c.HiddenDim);
+        op.MatMul(hb, w.Down, xb2, count);
+        op.ResidualAdd(x, xb2, count * c.Dim);
+    }
+
+    /// <summary>Logits of the last position: output · rmsnorm(x[count − 1]).</summary>
+    protected void Classifier(int count)
+    {
+        var (c, op) = (Config, Kernels);
+        var last = _x.View.SubView((long)(count - 1) * c.Dim, c.Dim);
+        op.RmsNorm(last, Weights.OutputNorm.View, _xb.View, 1, c.Dim, c.RmsEps);
+        op.MatMul(_xb.View, Weights.Output, _logits.View, 1);
+    }
+
+    private void Project(ArrayView<float> input, DeviceMatrix w, MemoryBuffer1D<float, Stride1D.Dense>? bias, ArrayView<float> output, int count)
+    {
+        Kernels.MatMul(input, w, output, count);
+        if (bias is not null)
+            Kernels.AddBias(output, bias.View, count, w.Rows);
+    }
+
+    public void Dispose()
+    {
+        foreach (var buffer in new MemoryBuffer[] { _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin, _tokens })
+            buffer.Dispose();
+        Weights.Dispose();
+        foreach (var policy in _attention.Distinct().OfType<IDisposable>())
+            policy.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
