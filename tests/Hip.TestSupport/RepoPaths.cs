@@ -10,6 +10,29 @@ public static class RepoPaths
     public static string Stories260K => Path.Combine(Models, "stories260K");
     public static string TinyRandomGguf => Path.Combine(Models, "llama-2-tiny-random-gguf", "llama-2-tiny-random.gguf");
 
+    /// <summary>
+    /// The shared models folder beside the clone (`../shared/models`: test data that is large or may not be
+    /// redistributed), or HIP_SHARED_MODELS where a runner carries a copy elsewhere (the GPU machine).
+    /// </summary>
+    public static string SharedModels => Environment.GetEnvironmentVariable("HIP_SHARED_MODELS") is { Length: > 0 } folder
+        ? folder
+        : Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
+
+    /// <summary>
+    /// A file of <paramref name="folder"/> under models/ in the repository, else under <see cref="SharedModels"/>; null
+    /// when neither has it (the caller skips with a printed reason).
+    /// </summary>
+    public static string? FindModelFile(string folder, string name)
+    {
+        foreach (var root in new[] { Models, SharedModels })
+        {
+            string path = Path.Combine(root, folder, name);
+            if (File.Exists(path))
+                return path;
+        }
+        return null;
+    }
+
     private static string FindRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
