@@ -30,24 +30,12 @@ public sealed partial class KernelSet
     private readonly int _warpsPerGroup; // warps per group for warp-per-output kernels
 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecF32;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecF16;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecBF16;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _matMulF32;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulF16;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int> _matMulBF16;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _embedF32;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedF16;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNormPerThread;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecPerThreadF32;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadF16;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
@@ -85,25 +73,14 @@ public sealed partial class KernelSet
         TiledMatMulMinRows = cuda ? 8 : int.MaxValue;
 
         var a = accelerator;
+        LoadWeightKernels(a);
         _rmsNorm = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.Kernel);
-        _matVecF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<float, F32Reader>);
-        _matVecF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, F16Reader>);
-        _matVecBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, BF16Reader>);
-        _matMulF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<float, F32Reader>);
-        _matMulF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, F16Reader>);
-        _matMulBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, BF16Reader>);
-        _embedF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<float, F32Reader>);
-        _embedF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, F16Reader>);
-        _embedBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
         _rope = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
         _kvStore = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
         _swiGlu = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
         _residualAdd = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
         _argMax = a.LoadKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
         _rmsNormPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.PerThreadKernel);
-        _matVecPerThreadF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<float, F32Reader>);
-        _matVecPerThreadF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
-        _matVecPerThreadBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
         _denseAttentionPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
         _denseAttention = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
         _attentionPartial = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
@@ -116,21 +93,6 @@ public sealed partial class KernelSet
 
     private static int CeilDiv(long a, int b) => checked((int)((a + b - 1) / b));
 
-    /// <summary>x[t] = table[tokens[t]] for t &lt; count. x: [count, table.Cols].</summary>
-    public void Embed(DeviceMatrix table, ArrayView<int> tokens, int count, ArrayView<float> x)
-    {
-        int dim = table.Cols;
-        Debug.Assert(tokens.Length >= count && x.Length >= (long)count * dim, "Embed: buffers too small");
-        var n = (Index1D)(count * dim);
-        var xs = x.SubView(0, (long)count * dim);
-        switch (table.Format)
-        {
-            case WeightFormat.F32: _embedF32(_stream, n, table.Floats, tokens, xs, dim, table.Rows); break;
-            case WeightFormat.F16: _embedF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
-            default: _embedBF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
-        }
-    }
-
     /// <summary>y = rmsnorm(x) · weight per row. x, y: [rows, dim] (may alias)   weight: [dim].</summary>
     public void RmsNorm(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int rows, int dim, float eps)
     {
@@ -139,56 +101,6 @@ public sealed partial class KernelSet
             _rmsNormPerThread(_stream, rows, x, weight, y, dim, eps);
         else
             _rmsNorm(_stream, new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
-    }
-
-    /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
-    public void MatMul(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
-    {
-        if (rows >= TiledMatMulMinRows)
-            MatMulTiled(x, w, y, rows);
-        else
-            MatVec(x, w, y, rows);
-    }
-
-    /// <summary>The warp-per-output kernel (decode). Shapes as <see cref="MatMul"/>.</summary>
-    public void MatVec(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
-    {
-        int n = w.Cols, m = w.Rows;
-        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatVec: shapes");
-        if (Variant == KernelVariant.PerThread)
-        {
-            var outputs = (Index1D)(rows * m);
-            switch (w.Format)
-            {
-                case WeightFormat.F32: _matVecPerThreadF32(_stream, outputs, x, w.Floats, y, n, m); break;
-                case WeightFormat.F16: _matVecPerThreadF16(_stream, outputs, x, w.Bits, y, n, m); break;
-                default: _matVecPerThreadBF16(_stream, outputs, x, w.Bits, y, n, m); break;
-            }
-            return;
-        }
-        var config = new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
-        switch (w.Format)
-        {
-            case WeightFormat.F32: _matVecF32(_stream, config, x, w.Floats, y, n, m); break;
-            case WeightFormat.F16: _matVecF16(_stream, config, x, w.Bits, y, n, m); break;
-            default: _matVecBF16(_stream, config, x, w.Bits, y, n, m); break;
-        }
-    }
-
-    /// <summary>The shared-memory tiled kernel (prefill). Shapes as <see cref="MatMul"/>.</summary>
-    public void MatMulTiled(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
-    {
-        int n = w.Cols, m = w.Rows;
-        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatMulTiled: shapes");
-        var config = new KernelConfig(
-            new Index2D(CeilDiv(m, Kernels.MatMulTiled.Tile), CeilDiv(rows, Kernels.MatMulTiled.Tile)),
-            new Index2D(Kernels.MatMulTiled.Threads, Kernels.MatMulTiled.Threads));
-        switch (w.Format)
-        {
-            case WeightFormat.F32: _matMulF32(_stream, config, x, w.Floats, y, rows, n, m); break;
-            case WeightFormat.F16: _matMulF16(_stream, config, x, w.Bits, y, rows, n, m); break;
-            default: _matMulBF16(_stream, config, x, w.Bits, y, rows, n, m); break;
-        }
     }
 
     /// <summary>RoPE in place on q [tokens, heads·headDim] and k [tokens, kvHeads·headDim]; token t at startPos + t.</summary>

@@ -12,9 +12,10 @@ public static class MatMulTiled
     public const int Threads = 16;          // per side: a group is Threads x Threads
     private const int Padded = Tile + 1;    // avoids shared-memory bank conflicts on column reads
 
-    // x: [rows, n]   w: [m, n]   y: [rows, m]
+    // x: [rows, n]   w: [m, n]   y: [rows, yStride], the m outputs at columns yColumn..yColumn+m (a slice of a wider
+    // output when w is a chunk of dequantized rows; yStride = m, yColumn = 0 otherwise).
     // Launch: grid (ceil(m / Tile), ceil(rows / Tile)), group (Threads, Threads).
-    public static void Kernel<TWeight, TReader>(ArrayView<float> x, ArrayView<TWeight> w, ArrayView<float> y, int rows, int n, int m)
+    public static void Kernel<TWeight, TReader>(ArrayView<float> x, ArrayView<TWeight> w, ArrayView<float> y, int rows, int n, int m, int yStride, int yColumn)
         where TWeight : unmanaged
         where TReader : struct, IWeightReader<TWeight>
     {
@@ -51,15 +52,15 @@ public static class MatMulTiled
             Group.Barrier();
         }
 
-        Store(y, rows, m, row0 + ty, col0 + tx, c00);
-        Store(y, rows, m, row0 + ty, col0 + tx + Threads, c01);
-        Store(y, rows, m, row0 + ty + Threads, col0 + tx, c10);
-        Store(y, rows, m, row0 + ty + Threads, col0 + tx + Threads, c11);
+        Store(y, rows, m, yStride, yColumn, row0 + ty, col0 + tx, c00);
+        Store(y, rows, m, yStride, yColumn, row0 + ty, col0 + tx + Threads, c01);
+        Store(y, rows, m, yStride, yColumn, row0 + ty + Threads, col0 + tx, c10);
+        Store(y, rows, m, yStride, yColumn, row0 + ty + Threads, col0 + tx + Threads, c11);
     }
 
-    private static void Store(ArrayView<float> y, int rows, int m, int r, int c, float value)
+    private static void Store(ArrayView<float> y, int rows, int m, int yStride, int yColumn, int r, int c, float value)
     {
         if (r < rows && c < m)
-            y[(long)r * m + c] = value;
+            y[(long)r * yStride + yColumn + c] = value;
     }
 }

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Kernels;
+
+// The kernels that read weight matrices: mat-vec (decode), mat-mul (prefill), embedding gather and row
+// dequantization, for every WeightType. Quantized matrices (and F32/F16/BF16 rows of whole 16-byte vectors) go
+// through the block kernels (MatVecBlocks, DequantizeBlocks), specialised per type on its IBlockDecoder and loaded on
+// first use of the type (call PrepareWeights before capturing a graph); other F32/F16/BF16 matrices through the
+// element-wise reader kernels.
+public sealed partial class KernelSet
+{
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecF32 = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecF16 = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecBF16 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _matVecPerThreadF32 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadF16 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int> _matVecPerThreadBF16 = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _matMulF32 = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int, int, int> _matMulF16 = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int, int, int> _matMulBF16 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _embedF32 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedF16 = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int> _embedBF16 = null!;
+    private readonly Dictionary<WeightType, BlockKernels> _blockKernels = [];
+    private MemoryBuffer1D<float, Stride1D.Dense>? _dequantizeScratch;   // prefill of quantized weights: rows dequantized to float32
+
+    /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB).</summary>
+    private const int DequantizeChunkFloats = 1 << 22;
+
+    private void LoadWeightKernels(Accelerator a)
+    {
+        _matVecF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<float, F32Reader>);
+        _matVecF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, F16Reader>);
+        _matVecBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.Kernel<ushort, BF16Reader>);
+        _matVecPerThreadF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<float, F32Reader>);
+        _matVecPerThreadF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, F16Reader>);
+        _matVecPerThreadBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int>(Kernels.MatVec.PerThreadKernel<ushort, BF16Reader>);
+        _matMulF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.MatMulTiled.Kernel<float, F32Reader>);
+        _matMulF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, F16Reader>);
+        _matMulBF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, int, int, int, int>(Kernels.MatMulTiled.Kernel<ushort, BF16Reader>);
+        _embedF32 = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<float, F32Reader>);
+        _embedF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, F16Reader>);
+        _embedBF16 = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<float>, int, int>(Kernels.Embedding.Kernel<ushort, BF16Reader>);
+    }
+
+    /// <summary>Loads (compiles) the block kernels of <paramref name="type"/> now rather than on first use, e.g. before graph capture.</summary>
+    public void PrepareWeights(WeightType type) => Blocks(type);
+
+    private BlockKernels Blocks(WeightType type)
+    {
+        if (!_blockKernels.TryGetValue(type, out var kernels))
+        {
+            bool perThread = Variant == KernelVariant.PerThread;
+            kernels = type switch
+            {
+                WeightType.F32 => BlockKernels.Load<F32.Decoder>(_accelerator, perThread),
+                WeightType.F16 => BlockKernels.Load<F16.Decoder>(_accelerator, perThread),
+                WeightType.BF16 => BlockKernels.Load<BF16.Decoder>(_accelerator, perThread),
+                WeightType.Q4_0 => BlockKernels.Load<Q4_0.Decoder>(_accelerator, perThread),
+                WeightType.Q4_1 => BlockKernels.Load<Q4_1.Decoder>(_accelerator, perThread),
+                WeightType.Q5_0 => BlockKernels.Load<Q5_0.Decoder>(_accelerator, perThread),
+                WeightType.Q5_1 => BlockKernels.Load<Q5_1.Decoder>(_accelerator, perThread),
+                WeightType.Q8_0 => BlockKernels.Load<Q8_0.Decoder>(_accelerator, perThread),
+                WeightType.Q4_K => BlockKernels.Load<Q4_K.Decoder>(_accelerator, perThread),
+                WeightType.Q5_K => BlockKernels.Load<Q5_K.Decoder>(_accelerator, perThread),
+                WeightType.Q6_K => BlockKernels.Load<Q6_K.Decoder>(_accelerator, perThread),
+                _ => throw new NotSupportedException($"No kernels for weight type {type}."),
+            };
+            _blockKernels[type] = kernels;
+        }
+        return kernels;
+    }
+
+    /// <summary>x[t] = table[tokens[t]] for t &lt; count, dequantized to float32. x: [count, table.Cols].</summary>
+    public void Embed(DeviceMatrix table, ArrayView<int> tokens, int count, ArrayView<float> x)
+    {
+        int dim = table.Cols;
+        Debug.Assert(tokens.Length >= count && x.Length >= (long)count * dim, "Embed: buffers too small");
+        var xs = x.SubView(0, (long)count * dim);
+        if (table.Info.IsQuantized)
+        {
+            var kernels = Blocks(table.Type);
+            kernels.Embed(_stream, (Index1D)(count * table.BlocksPerRow * kernels.Chunks), table.QuantPlane, table.ScalePlane, tokens, xs, dim, table.Rows);
+            return;
+        }
+        var n = (Index1D)(count * dim);
+        switch (table.Type)
+        {
+            case WeightType.F32: _embedF32(_stream, n, table.Floats, tokens, xs, dim, table.Rows); break;
+            case WeightType.F16: _embedF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
+            default: _embedBF16(_stream, n, table.Bits, tokens, xs, dim, table.Rows); break;
+        }
+    }
+
+    /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
+    public void MatMul(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        if (rows >= TiledMatMulMinRows)
+            MatMulTiled(x, w, y, rows);
+        else
+            MatVec(x, w, y, rows);
+    }
+
+    /// <summary>The warp-per-output kernel (decode), reading w in its own type. Shapes as <see cref="MatMul"/>.</summary>
+    public void MatVec(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        int n = w.Cols, m = w.Rows;
+        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatVec: shapes");
+        if (w.HasBlockView)
+        {
+            var kernels = Blocks(w.Type);
+            if (Variant == KernelVariant.PerThread)
+                kernels.MatVecPerThread!(_stream, (Index1D)(rows * m), x, w.QuantPlane, w.ScalePlane, y, n, m);
+            else
+                kernels.MatVec!(_stream, new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1)),
+                    x, w.QuantPlane, w.ScalePlane, y, n, m);
+            return;
+        }
+        if (Variant == KernelVariant.PerThread)
+        {
+            var outputs = (Index1D)(rows * m);
+            switch (w.Type)
+            {
+                case WeightType.F32: _matVecPerThreadF32(_stream, outputs, x, w.Floats, y, n, m); break;
+                case WeightType.F16: _matVecPerThreadF16(_stream, outputs, x, w.Bits, y, n, m); break;
+                default: _matVecPerThreadBF16(_stream, outputs, x, w.Bits, y, n, m); break;
+            }
+            return;
+        }
+        var config = new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
+        switch (w.Type)
+        {
+            case WeightType.F32: _matVecF32(_stream, config, x, w.Floats, y, n, m); break;
+            case WeightType.F16: _matVecF16(_stream, config, x, w.Bits, y, n, m); break;
+            default: _matVecBF16(_stream, config, x, w.Bits, y, n, m); break;
+        }
+    }
+
+    /// <summary>
+    /// The shared-memory tiled kernel (prefill). Shapes as <see cref="MatMul"/>. Quantized w: rows are dequantized to
+    /// float32 in chunks of <see cref="DequantizeChunkFloats"/> values into a scratch buffer (allocated on first use,
+    /// so not inside a captured decode step), each chunk multiplied into its slice of y's columns.
+    /// </summary>
+    public void MatMulTiled(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        int n = w.Cols, m = w.Rows;
+        Debug.Assert(x.Length >= (long)rows * n && y.Length >= (long)rows * m, "MatMulTiled: shapes");
+        if (!w.Info.IsQuantized)
+        {
+            var config = TiledConfig(rows, m);
+            switch (w.Type)
+            {
+                case WeightType.F32: _matMulF32(_stream, config, x, w.Floats, y, rows, n, m, m, 0); break;
+                case WeightType.F16: _matMulF16(_stream, config, x, w.Bits, y, rows, n, m, m, 0); break;
+                default: _matMulBF16(_stream, config, x, w.Bits, y, rows, n, m, m, 0); break;
+            }
+            return;
+        }
+        int chunkRows = Math.Clamp(DequantizeChunkFloats / n, 1, m);
+        var scratch = DequantizeScratch((long)chunkRows * n);
+        for (int first = 0; first < m; first += chunkRows)
+        {
+            int count = Math.Min(chunkRows, m - first);
+            DequantizeRows(w, first, count, scratch);
+            _matMulF32(_stream, TiledConfig(rows, count), x, scratch, y, rows, n, count, m, first);
+        }
+    }
+
+    private static KernelConfig TiledConfig(int rows, int m) => new(
+        new Index2D(CeilDiv(m, Kernels.MatMulTiled.Tile), CeilDiv(rows, Kernels.MatMulTiled.Tile)),
+        new Index2D(Kernels.MatMulTiled.Threads, Kernels.MatMulTiled.Threads));
+
+    private ArrayView<float> DequantizeScratch(long length)
+    {
+        if (_dequantizeScratch is null || _dequantizeScratch.Length < length)
+        {
+            if (_dequantizeScratch is not null)
+            {
+                _stream.Synchronize();   // queued kernels may still read the old buffer
+                _dequantizeScratch.Dispose();
+            }
+            _dequantizeScratch = _accelerator.Allocate1D<float>(length);
+        }
+        return _dequantizeScratch.View.SubView(0, length);
+    }
+
+    /// <summary>output[r, :] = float32 values of w's row firstRow + r, r &lt; rowCount. output: [rowCount, w.Cols].</summary>
+    public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<float> output)
+    {
+        var kernels = CheckDequantize(w, firstRow, rowCount, output.Length);
+        kernels.ToFloat(_stream, (Index1D)(rowCount * w.BlocksPerRow * kernels.Chunks), w.QuantPlane, w.ScalePlane, output, firstRow, w.Cols);
+    }
+
+    /// <summary>As the float32 overload, writing IEEE fp16 bit patterns (round to nearest even): the input of a half-precision GEMM.</summary>
+    public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<ushort> halfOutput)
+    {
+        var kernels = CheckDequantize(w, firstRow, rowCount, halfOutput.Length);
+        kernels.ToHalf(_stream, (Index1D)(rowCount * w.BlocksPerRow * kernels.Chunks), w.QuantPlane, w.ScalePlane, halfOutput, firstRow, w.Cols);
+    }
+
+    private BlockKernels CheckDequantize(DeviceMatrix w, int firstRow, int rowCount, long outputLength)
+    {
+        if (!w.HasBlockView)
+            throw new NotSupportedException($"DequantizeRows reads {w.Info.Name} rows as 16-byte vectors, but a row has {w.Cols} values (needs a multiple of {(w.Type == WeightType.F32 ? 4 : 8)}).");
+        if (firstRow < 0 || rowCount <= 0 || firstRow + rowCount > w.Rows)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows {firstRow}..{firstRow + rowCount - 1} are outside the matrix's {w.Rows} rows.");
+        if (outputLength < (long)rowCount * w.Cols)
+            throw new ArgumentException($"DequantizeRows: the output holds {outputLength} values, {rowCount} rows of {w.Cols} need {(long)rowCount * w.Cols}.");
+        return Blocks(w.Type);
+    }
+
+    /// <summary>The block kernels of one decoder type.</summary>
+    private sealed class BlockKernels
+    {
+        public int Chunks;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVec;
+        public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
+        public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;
+        public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int> ToFloat = null!;
+        public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<ushort>, int, int> ToHalf = null!;
+
+        public static BlockKernels Load<TDecoder>(Accelerator a, bool perThread) where TDecoder : struct, IBlockDecoder
+        {
+            var kernels = new BlockKernels
+            {
+                Chunks = default(TDecoder).Chunks,
+                Embed = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int>(DequantizeBlocks.EmbedKernel<TDecoder>),
+                ToFloat = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(DequantizeBlocks.ToFloatKernel<TDecoder>),
+                ToHalf = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<ushort>, int, int>(DequantizeBlocks.ToHalfKernel<TDecoder>),
+            };
+            if (perThread)
+                kernels.MatVecPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(MatVecBlocks.PerThreadKernel<TDecoder>);
+            else
+                kernels.MatVec = a.LoadKernel<ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(MatVecBlocks.Kernel<TDecoder>);
+            return kernels;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using ILGPU;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Q4_K (ggml type 12): 256 values in 144 bytes = half d; half dmin; u8 scales[12]; u8 qs[128]. Eight sub-blocks of
+/// 32 with 6-bit scale sc and min m (<see cref="ScaleMin(ReadOnlySpan{byte}, int, out int, out int)"/>); value l of
+/// sub-block j is the low (even j) or high (odd j) nibble of qs[32·(j/2) + l]; x = (d·sc)·q − dmin·m.
+/// Device: the block as it is (9 vectors: header, then qs). Chunk c (0..7) = qs[16c..16c+15]: values
+/// 64·(c/2) + 16·(c%2) + i (low nibbles) and the same + 32 (high nibbles), i &lt; 16.
+/// </summary>
+public sealed class Q4_K : WeightTypeInfo
+{
+    public override WeightType Type => WeightType.Q4_K;
+    public override string Name => "q4_K";
+    public override int ValuesPerBlock => 256;
+    public override int BytesPerBlock => 144;
+
+    /// <summary>ggml's get_scale_min_k4: sub-block j's 6-bit scale and min out of the 12 packed bytes.</summary>
+    internal static void ScaleMin(ReadOnlySpan<byte> scales, int j, out int sc, out int m)
+    {
+        if (j < 4)
+        {
+            sc = scales[j] & 63;
+            m = scales[j + 4] & 63;
+        }
+        else
+        {
+            sc = (scales[j + 4] & 15) | ((scales[j - 4] >> 6) << 4);
+            m = (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
+        }
+    }
+
+    /// <summary>The same on the device: the scales are bytes 4..15 of the block's header vector.</summary>
+    internal static void ScaleMin(UInt4 header, int j, out int sc, out int m)
+    {
+        if (j < 4)
+        {
+            sc = BlockMath.Byte(header, 4 + j) & 63;
+            m = BlockMath.Byte(header, 8 + j) & 63;
+        }
+        else
+        {
+            sc = (BlockMath.Byte(header, 8 + j) & 15) | ((BlockMath.Byte(header, j) >> 6) << 4);
+            m = (BlockMath.Byte(header, 8 + j) >> 4) | ((BlockMath.Byte(header, 4 + j) >> 6) << 4);
+        }
+    }
+
+    protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> values)
+    {
+        float d = Half(block, 0), dmin = Half(block, 2);
+        var scales = block.Slice(4, 12);
+        var qs = block.Slice(16, 128);
+        for (int k = 0; k < 4; k++)
+        {
+            ScaleMin(scales, 2 * k, out int sc, out int m);
+            float d1 = d * sc, m1 = dmin * m;
+            ScaleMin(scales, 2 * k + 1, out sc, out m);
+            float d2 = d * sc, m2 = dmin * m;
+            for (int l = 0; l < 32; l++)
+            {
+                values[64 * k + l] = d1 * (qs[32 * k + l] & 15) - m1;
+                values[64 * k + 32 + l] = d2 * (qs[32 * k + l] >> 4) - m2;
+            }
+        }
+    }
+
+    protected override void QuantizeBlock(ReadOnlySpan<float> values, Span<byte> block) =>
+        KQuantizer.QuantizeScaleMin(values, block, levels: 15, qhOffset: -1, qsOffset: 16);
+
+    internal struct Decoder : IBlockDecoder
+    {
+        public readonly int ValuesPerBlock => 256;
+        public readonly int QuantVectors => 9;
+        public readonly int ScaleWords => 0;
+        public readonly int Chunks => 8;
+        public readonly int ValuesPerChunk => 32;
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int chunk, ArrayView<Float4> x, long xb)
+        {
+            var h = q[qb];
+            var v = q[qb + 1 + chunk];
+            int k = chunk >> 1;
+            long lo = xb + 16 * k + 4 * (chunk & 1), hi = lo + 8;
+            Float4 a0 = x[lo], a1 = x[lo + 1], a2 = x[lo + 2], a3 = x[lo + 3];
+            Float4 b0 = x[hi], b1 = x[hi + 1], b2 = x[hi + 2], b3 = x[hi + 3];
+            float low = BlockMath.Nibbles(v.X, 0, 0, 0, a0) + BlockMath.Nibbles(v.Y, 0, 0, 0, a1)
+                      + BlockMath.Nibbles(v.Z, 0, 0, 0, a2) + BlockMath.Nibbles(v.W, 0, 0, 0, a3);
+            float high = BlockMath.Nibbles(v.X, 4, 0, 0, b0) + BlockMath.Nibbles(v.Y, 4, 0, 0, b1)
+                       + BlockMath.Nibbles(v.Z, 4, 0, 0, b2) + BlockMath.Nibbles(v.W, 4, 0, 0, b3);
+            float lowSum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3);
+            float highSum = BlockMath.Sum(b0) + BlockMath.Sum(b1) + BlockMath.Sum(b2) + BlockMath.Sum(b3);
+            float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
+            ScaleMin(h, 2 * k, out int sc1, out int m1);
+            ScaleMin(h, 2 * k + 1, out int sc2, out int m2);
+            return d * ((float)sc1 * low + (float)sc2 * high) - dmin * ((float)m1 * lowSum + (float)m2 * highSum);
+        }
+
+        public readonly void Dequantize<TSink>(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int chunk, TSink sink, long ob)
+            where TSink : struct, IValueSink
+        {
+            var h = q[qb];
+            var v = q[qb + 1 + chunk];
+            int k = chunk >> 1;
+            float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
+            ScaleMin(h, 2 * k, out int sc, out int m);
+            float d1 = d * sc, m1 = dmin * m;
+            ScaleMin(h, 2 * k + 1, out sc, out m);
+            float d2 = d * sc, m2 = dmin * m;
+            long o = ob + 64 * k + 16 * (chunk & 1);
+            for (int i = 0; i < 16; i++)
+            {
+                int b = BlockMath.Byte(v, i);
+                sink.Write(o + i, d1 * (float)(b & 15) - m1);
+                sink.Write(o + 32 + i, d2 * (float)(b >> 4) - m2);
+            }
+        }
+    }
+}

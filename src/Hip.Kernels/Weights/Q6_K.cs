@@ -1,0 +1,130 @@
+using ILGPU;
+
+namespace Hip.Kernels;
+
+/// <summary>
+/// Q6_K (ggml type 14): 256 values in 210 bytes = u8 ql[128]; u8 qh[64]; int8 scales[16]; half d. For half h
+/// (values 128h..128h+127) and l &lt; 32: four 6-bit quants from ql[64h+l], ql[64h+l+32] and qh[32h+l], minus 32,
+/// times d·scales[8h + l/16 + 2i] (see REAL-MODELS.md §3). Device: quant plane ql, qh, scales (13 vectors), scale plane d
+/// (1 word). Chunk c (0..3): h = c/2, l = 16·(c%2) + i for i &lt; 16, the 64 values 128h + l + {0, 32, 64, 96}.
+/// </summary>
+public sealed class Q6_K : WeightTypeInfo
+{
+    public override WeightType Type => WeightType.Q6_K;
+    public override string Name => "q6_K";
+    public override int ValuesPerBlock => 256;
+    public override int BytesPerBlock => 210;
+    internal override int ScaleOffset => 208;
+    internal override int ScaleBytes => 2;
+
+    protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> values)
+    {
+        float d = Half(block, 208);
+        for (int h = 0; h < 2; h++)
+        {
+            var ql = block.Slice(64 * h, 64);
+            var qh = block.Slice(128 + 32 * h, 32);
+            var sc = block.Slice(192 + 8 * h, 8);
+            for (int l = 0; l < 32; l++)
+            {
+                int s = l / 16;
+                int q1 = ((ql[l] & 15) | (((qh[l] >> 0) & 3) << 4)) - 32;
+                int q2 = ((ql[l + 32] & 15) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                values[128 * h + l] = d * (sbyte)sc[s] * q1;
+                values[128 * h + l + 32] = d * (sbyte)sc[s + 2] * q2;
+                values[128 * h + l + 64] = d * (sbyte)sc[s + 4] * q3;
+                values[128 * h + l + 96] = d * (sbyte)sc[s + 6] * q4;
+            }
+        }
+    }
+
+    // Simple quantizer: per 16 values scale = amax / 31, coded in int8 against d = max scale / 127; q in [−32, 31].
+    protected override void QuantizeBlock(ReadOnlySpan<float> values, Span<byte> block)
+    {
+        Span<float> scale = stackalloc float[16];
+        float maxScale = 0f;
+        for (int j = 0; j < 16; j++)
+        {
+            float amax = 0f;
+            for (int l = 0; l < 16; l++)
+                amax = MathF.Max(amax, MathF.Abs(values[16 * j + l]));
+            scale[j] = amax / 31f;
+            maxScale = MathF.Max(maxScale, scale[j]);
+        }
+        block.Clear();
+        float d = RoundToHalf(maxScale / 127f);
+        WriteHalf(block, 208, d);
+        Span<int> q = stackalloc int[256];
+        for (int j = 0; j < 16; j++)
+        {
+            int ls = d > 0f ? Math.Clamp((int)MathF.Ceiling(scale[j] / d), 0, 127) : 0;
+            block[192 + j] = (byte)(sbyte)ls;
+            float step = d * ls;
+            for (int l = 0; l < 16; l++)
+                q[16 * j + l] = (step > 0f ? Math.Clamp(Round(values[16 * j + l] / step), -32, 31) : 0) + 32;
+        }
+        for (int h = 0; h < 2; h++)
+            for (int l = 0; l < 32; l++)
+            {
+                int a = q[128 * h + l], b = q[128 * h + l + 32], c = q[128 * h + l + 64], e = q[128 * h + l + 96];
+                block[64 * h + l] = (byte)((a & 15) | ((c & 15) << 4));
+                block[64 * h + l + 32] = (byte)((b & 15) | ((e & 15) << 4));
+                block[128 + 32 * h + l] = (byte)((a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6));
+            }
+    }
+
+    internal struct Decoder : IBlockDecoder
+    {
+        public readonly int ValuesPerBlock => 256;
+        public readonly int QuantVectors => 13;
+        public readonly int ScaleWords => 1;
+        public readonly int Chunks => 4;
+        public readonly int ValuesPerChunk => 64;
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int chunk, ArrayView<Float4> x, long xb)
+        {
+            int h = chunk >> 1, half = chunk & 1;
+            var l1 = q[qb + 4 * h + half];
+            var l2 = q[qb + 4 * h + 2 + half];
+            var hi = q[qb + 8 + 2 * h + half];
+            var sc = q[qb + 12];
+            long b1 = xb + 32 * h + 4 * half, b2 = b1 + 8, b3 = b1 + 16, b4 = b1 + 24;
+            float s1 = BlockMath.Sixes(l1.X, 0, hi.X, 0, x[b1]) + BlockMath.Sixes(l1.Y, 0, hi.Y, 0, x[b1 + 1])
+                     + BlockMath.Sixes(l1.Z, 0, hi.Z, 0, x[b1 + 2]) + BlockMath.Sixes(l1.W, 0, hi.W, 0, x[b1 + 3]);
+            float s2 = BlockMath.Sixes(l2.X, 0, hi.X, 2, x[b2]) + BlockMath.Sixes(l2.Y, 0, hi.Y, 2, x[b2 + 1])
+                     + BlockMath.Sixes(l2.Z, 0, hi.Z, 2, x[b2 + 2]) + BlockMath.Sixes(l2.W, 0, hi.W, 2, x[b2 + 3]);
+            float s3 = BlockMath.Sixes(l1.X, 4, hi.X, 4, x[b3]) + BlockMath.Sixes(l1.Y, 4, hi.Y, 4, x[b3 + 1])
+                     + BlockMath.Sixes(l1.Z, 4, hi.Z, 4, x[b3 + 2]) + BlockMath.Sixes(l1.W, 4, hi.W, 4, x[b3 + 3]);
+            float s4 = BlockMath.Sixes(l2.X, 4, hi.X, 6, x[b4]) + BlockMath.Sixes(l2.Y, 4, hi.Y, 6, x[b4 + 1])
+                     + BlockMath.Sixes(l2.Z, 4, hi.Z, 6, x[b4 + 2]) + BlockMath.Sixes(l2.W, 4, hi.W, 6, x[b4 + 3]);
+            int si = 8 * h + half;
+            return BlockMath.Half(s[sb]) * ((float)BlockMath.SignedByte(sc, si) * s1 + (float)BlockMath.SignedByte(sc, si + 2) * s2
+                                           + (float)BlockMath.SignedByte(sc, si + 4) * s3 + (float)BlockMath.SignedByte(sc, si + 6) * s4);
+        }
+
+        public readonly void Dequantize<TSink>(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int chunk, TSink sink, long ob)
+            where TSink : struct, IValueSink
+        {
+            int h = chunk >> 1, half = chunk & 1;
+            var l1 = q[qb + 4 * h + half];
+            var l2 = q[qb + 4 * h + 2 + half];
+            var hi = q[qb + 8 + 2 * h + half];
+            var sc = q[qb + 12];
+            float d = BlockMath.Half(s[sb]);
+            int si = 8 * h + half;
+            float d1 = d * (float)BlockMath.SignedByte(sc, si), d2 = d * (float)BlockMath.SignedByte(sc, si + 2);
+            float d3 = d * (float)BlockMath.SignedByte(sc, si + 4), d4 = d * (float)BlockMath.SignedByte(sc, si + 6);
+            long o = ob + 128 * h + 16 * half;
+            for (int i = 0; i < 16; i++)
+            {
+                int a = BlockMath.Byte(l1, i), b = BlockMath.Byte(l2, i), e = BlockMath.Byte(hi, i);
+                sink.Write(o + i, d1 * (float)(((a & 15) | ((e & 3) << 4)) - 32));
+                sink.Write(o + 32 + i, d2 * (float)(((b & 15) | (((e >> 2) & 3) << 4)) - 32));
+                sink.Write(o + 64 + i, d3 * (float)(((a >> 4) | (((e >> 4) & 3) << 4)) - 32));
+                sink.Write(o + 96 + i, d4 * (float)(((b >> 4) | (((e >> 6) & 3) << 4)) - 32));
+            }
+        }
+    }
+}
