@@ -1,3 +1,4 @@
+using Hip.Kernels;
 namespace Hip.Inference;
 
 /// <summary>One entry of a GGUF file's tensor table: name, dims (dims[0] contiguous), type and data offset.</summary>
@@ -22,9 +23,9 @@ public sealed record GgufTensorInfo(string Name, IReadOnlyList<long> Dims, GgmlT
     /// <summary>The type's name as ggml spells it ("Q4_K"), or "unknown" for a number ggml does not define.</summary>
     public string TypeName => Enum.IsDefined(Type) ? Type.ToString() : "unknown";
 
-    /// <summary>Bytes of data for the types the engine loads (<see cref="GgmlTypes"/>); null for the others.</summary>
-    public long? ByteCount => GgmlTypes.Block(Type) is var (values, bytes) && Dims[0] % values == 0
-        ? ElementCount / values * bytes
+    /// <summary>Bytes of data for the types the engine loads (<see cref="WeightTypes"/>); null for the others.</summary>
+    public long? ByteCount => WeightTypes.IsSupported((int)Type) && WeightTypes.Get((WeightType)Type) is var info && Dims[0] % info.ValuesPerBlock == 0
+        ? ElementCount / info.ValuesPerBlock * info.BytesPerBlock
         : null;
 
     /// <summary>Dims as "[64, 172]".</summary>

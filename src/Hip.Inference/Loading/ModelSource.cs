@@ -1,3 +1,5 @@
+using Hip.Kernels;
+
 namespace Hip.Inference;
 
 /// <summary>An opened model file with its architecture, shape and tensor table, before anything is on the device.</summary>
@@ -10,10 +12,9 @@ public sealed record ModelSource(ModelFile File, ModelArchitecture Architecture,
         {
             long total = 0;
             foreach (var spec in Tensors)
-                if (File.Find(spec.Name) is { } tensor && GgmlTypes.Block(tensor.Type) is var (values, bytes))
+                if (File.Find(spec.Name) is { } tensor && WeightTypes.IsSupported((int)tensor.Type))
                     total += spec.IsVector ? spec.Cols * sizeof(float)
-                        : tensor.Type == GgmlType.Q8_0 ? tensor.Rows * tensor.Cols * sizeof(float)   // expanded on load
-                        : tensor.Rows * (tensor.Cols / values) * bytes;
+                        : tensor.Rows * WeightTypes.Get((WeightType)tensor.Type).BytesPerRow(tensor.Cols);
             return total;
         }
     }

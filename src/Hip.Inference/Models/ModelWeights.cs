@@ -23,7 +23,8 @@ public sealed class LayerWeights
 
 /// <summary>
 /// All of a model's weights, checked against its architecture's tensor table, then uploaded once and kept on the
-/// device. Matrices keep their file type (quantized blocks stay quantized); vectors become float32. Whole-model vectors
+/// device. Matrices keep their file type (quantized blocks stay quantized, re-packed for aligned loads); vectors
+/// become float32. Whole-model vectors
 /// that only shape the RoPE tables (rope_freqs, rope factors) stay on the host.
 /// </summary>
 public sealed class ModelWeights : IDisposable
@@ -99,9 +100,11 @@ public sealed class ModelWeights : IDisposable
             if (!shapeOk)
                 throw new InvalidDataException(
                     $"{file.Path}: tensor '{spec.Name}' has GGUF dims {tensor.DimsText}, expected {spec.DimsText} (a [{spec.Rows}, {spec.Cols}] {(spec.IsVector ? "vector" : "matrix")}).");
-            if (GgmlTypes.Block(tensor.Type) is not var (blockValues, blockBytes))
+            if (!WeightTypes.IsSupported((int)tensor.Type))
                 throw new InvalidDataException(
-                    $"{file.Path}: tensor '{spec.Name}' {tensor.DimsText} is {tensor.TypeName}, which is not supported; supported: {GgmlTypes.SupportedList}.");
+                    $"{file.Path}: tensor '{spec.Name}' {tensor.DimsText} is {tensor.TypeName}, which is not supported; supported: {string.Join(", ", WeightTypes.All.Select(t => t.Type))}.");
+            var info = WeightTypes.Get((WeightType)tensor.Type);
+            int blockValues = info.ValuesPerBlock, blockBytes = info.BytesPerBlock;
             if (spec.IsVector && blockValues != 1)
                 throw new InvalidDataException($"{file.Path}: vector '{spec.Name}' is {tensor.TypeName}; vectors must be F32, F16 or BF16.");
             if (tensor.Cols % blockValues != 0)
@@ -156,19 +159,25 @@ public sealed class ModelWeights : IDisposable
     // rows [firstRow, firstRow + rows) of a matrix tensor, in its own type
     private DeviceMatrix Matrix(ModelFile file, ModelTensor tensor, long firstRow, int rows, Accelerator a, byte[] buffer)
     {
-        var (blockValues, blockBytes) = GgmlTypes.Block(tensor.Type)!.Value;
         int cols = (int)tensor.Cols;
-        long rowBytes = cols / blockValues * (long)blockBytes;
+        long rowBytes = WeightTypes.Get((WeightType)tensor.Type).BytesPerRow(cols);
         int rowsPerChunk = (int)Math.Max(1, Math.Min(rows, buffer.Length / rowBytes));
-        var staged = new StagedMatrix(a, tensor.Type, rows, cols);
-        for (int r = 0; r < rows; r += rowsPerChunk)
+        var matrix = DeviceMatrix.Allocate(a, (WeightType)tensor.Type, rows, cols);
+        try
         {
-            int count = Math.Min(rowsPerChunk, rows - r);
-            var chunk = buffer.AsSpan(0, (int)(count * rowBytes));
-            file.Read(tensor, (firstRow + r) * rowBytes, chunk);
-            staged.CopyRowsFromHost(r, chunk);
+            for (int r = 0; r < rows; r += rowsPerChunk)
+            {
+                int count = Math.Min(rowsPerChunk, rows - r);
+                var chunk = buffer.AsSpan(0, (int)(count * rowBytes));
+                file.Read(tensor, (firstRow + r) * rowBytes, chunk);
+                matrix.CopyRowsFromHost(r, chunk);
+            }
         }
-        var matrix = staged.Result;
+        catch
+        {
+            matrix.Dispose();
+            throw;
+        }
         _owned.Add(matrix);
         SizeInBytes += matrix.SizeInBytes;
         return matrix;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Hip.Kernels;
 
 namespace Hip.Inference.Tests.Loading;
@@ -37,26 +36,16 @@ internal sealed class HostModel
 
     public bool Has(string name) => _tensors.ContainsKey(name);
 
-    /// <summary>The tensor's values as float32 (F32, F16, BF16, Q8_0).</summary>
+    /// <summary>The tensor's values as float32, dequantized as ggml does.</summary>
     public float[] Floats(string name)
     {
         var t = _tensors[name];
         using var file = ModelFile.Open(_path);
-        var (values, bytes) = GgmlTypes.Block(t.Type)!.Value;
-        long count = t.Rows * t.Cols;
-        var raw = new byte[count / values * bytes];
+        var info = WeightTypes.Get((WeightType)t.Type);
+        var raw = new byte[t.Rows * info.BytesPerRow(t.Cols)];
         file.Read(t, 0, raw);
-        var result = new float[count];
-        for (long i = 0; i < count; i++)
-            result[i] = t.Type switch
-            {
-                GgmlType.F32 => BitConverter.ToSingle(raw, (int)(4 * i)),
-                GgmlType.F16 => WeightBits.ToFloat(BitConverter.ToUInt16(raw, (int)(2 * i)), WeightFormat.F16),
-                GgmlType.BF16 => WeightBits.ToFloat(BitConverter.ToUInt16(raw, (int)(2 * i)), WeightFormat.BF16),
-                GgmlType.Q8_0 => (sbyte)raw[i / 32 * 34 + 2 + i % 32]
-                    * (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan((int)(i / 32 * 34)))),
-                _ => throw new NotSupportedException($"{t.Type} in a test"),
-            };
+        var result = new float[t.Rows * t.Cols];
+        info.Dequantize(raw, result);
         return result;
     }
 }

@@ -16,7 +16,9 @@ public sealed class TinyRandomModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Files() =>
     [
-        "tiny-k256-f32", "tiny-llama3-f32", "tiny-qwen2-f32", "tiny-phi3-f32", "tiny-k256-Q8_0",
+        "tiny-k256-f32", "tiny-llama3-f32", "tiny-qwen2-f32", "tiny-phi3-f32",
+        "tiny-k256-Q8_0", "tiny-k256-Q4_0", "tiny-k256-Q4_K_M", "tiny-k256-Q5_K_M", "tiny-k256-Q6_K",
+        "tiny-llama3-Q4_K_M", "tiny-qwen2-Q4_K_M", "tiny-phi3-Q4_K_M",
     ];
 
     [Theory]
