@@ -39,9 +39,6 @@ public sealed class DeviceMatrix : IDisposable
 
     public long ElementCount => (long)Rows * Cols;
 
-    /// <summary>Blocks in one row (values for F32/F16/BF16).</summary>
-    internal int BlocksPerRow => Cols / Info.ValuesPerBlock;
-
     /// <summary>Bytes the matrix takes on the device.</summary>
     public long SizeInBytes => _f32?.LengthInBytes ?? _bits?.LengthInBytes ?? _blocks!.LengthInBytes;
 

@@ -26,8 +26,8 @@ public sealed partial class KernelSet
     private readonly Dictionary<WeightType, BlockKernels> _blockKernels = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? _dequantizeScratch;   // prefill of quantized weights: rows dequantized to float32
 
-    /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB).</summary>
-    private const int DequantizeChunkFloats = 1 << 22;
+    /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>
+    internal int DequantizeChunkFloats { get; set; } = 1 << 22;
 
     private void LoadWeightKernels(Accelerator a)
     {
@@ -82,7 +82,7 @@ public sealed partial class KernelSet
         if (table.Info.IsQuantized)
         {
             var kernels = Blocks(table.Type);
-            kernels.Embed(_stream, (Index1D)(count * table.BlocksPerRow * kernels.Chunks), table.QuantPlane, table.ScalePlane, tokens, xs, dim, table.Rows);
+            kernels.Embed(_stream, (Index1D)(count * kernels.ChunksPerRow(dim)), table.QuantPlane, table.ScalePlane, tokens, xs, dim, table.Rows);
             return;
         }
         var n = (Index1D)(count * dim);
@@ -190,14 +190,14 @@ public sealed partial class KernelSet
     public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<float> output)
     {
         var kernels = CheckDequantize(w, firstRow, rowCount, output.Length);
-        kernels.ToFloat(_stream, (Index1D)(rowCount * w.BlocksPerRow * kernels.Chunks), w.QuantPlane, w.ScalePlane, output, firstRow, w.Cols);
+        kernels.ToFloat(_stream, (Index1D)(rowCount * kernels.ChunksPerRow(w.Cols)), w.QuantPlane, w.ScalePlane, output, firstRow, w.Cols);
     }
 
     /// <summary>As the float32 overload, writing IEEE fp16 bit patterns (round to nearest even): the input of a half-precision GEMM.</summary>
     public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<ushort> halfOutput)
     {
         var kernels = CheckDequantize(w, firstRow, rowCount, halfOutput.Length);
-        kernels.ToHalf(_stream, (Index1D)(rowCount * w.BlocksPerRow * kernels.Chunks), w.QuantPlane, w.ScalePlane, halfOutput, firstRow, w.Cols);
+        kernels.ToHalf(_stream, (Index1D)(rowCount * kernels.ChunksPerRow(w.Cols)), w.QuantPlane, w.ScalePlane, halfOutput, firstRow, w.Cols);
     }
 
     private BlockKernels CheckDequantize(DeviceMatrix w, int firstRow, int rowCount, long outputLength)
@@ -214,7 +214,10 @@ public sealed partial class KernelSet
     /// <summary>The block kernels of one decoder type.</summary>
     private sealed class BlockKernels
     {
-        public int Chunks;
+        public int Chunks, ValuesPerBlock;
+
+        /// <summary>Chunks (threads of the dequantizing kernels) in a row of <paramref name="cols"/> values.</summary>
+        public int ChunksPerRow(int cols) => cols / ValuesPerBlock * Chunks;
         public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVec;
         public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;
@@ -226,6 +229,7 @@ public sealed partial class KernelSet
             var kernels = new BlockKernels
             {
                 Chunks = default(TDecoder).Chunks,
+                ValuesPerBlock = default(TDecoder).ValuesPerBlock,
                 Embed = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int>(DequantizeBlocks.EmbedKernel<TDecoder>),
                 ToFloat = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(DequantizeBlocks.ToFloatKernel<TDecoder>),
                 ToHalf = a.LoadAutoGroupedKernel<Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<ushort>, int, int>(DequantizeBlocks.ToHalfKernel<TDecoder>),

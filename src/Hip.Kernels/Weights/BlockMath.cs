@@ -11,6 +11,24 @@ internal static class BlockMath
     /// <summary>The fp16 in the high 16 bits of w, as float.</summary>
     public static float HalfHigh(uint w) => Half(w >> 16);
 
+    /// <summary>
+    /// IEEE fp16 bits of <paramref name="value"/>, rounded to nearest even, with integer operations so that every
+    /// device gives the same bits (ILGPU's CPU accelerator truncates in its Half conversion). Overflow gives ±inf.
+    /// </summary>
+    public static ushort ToHalfBits(float value)
+    {
+        uint x = Interop.FloatAsInt(value);
+        uint sign = (x >> 16) & 0x8000u, abs = x & 0x7FFFFFFFu;
+        if (abs >= 0x7F800000u)
+            return (ushort)(sign | (abs > 0x7F800000u ? 0x7E00u : 0x7C00u));   // NaN, inf
+        if (abs >= 0x477FF000u)
+            return (ushort)(sign | 0x7C00u);                                    // ≥ 65520 rounds to inf
+        if (abs < 0x38800000u)                                                  // below 2^-14: subnormal half
+            return (ushort)(sign | (Interop.FloatAsInt(Interop.IntAsFloat(abs) + 0.5f) - 0x3F000000u));
+        uint rebiased = abs - 0x38000000u;
+        return (ushort)(sign | ((rebiased + 0x0FFFu + ((rebiased >> 13) & 1u)) >> 13));
+    }
+
     /// <summary>Word i (0..3) of v.</summary>
     public static uint Word(UInt4 v, int i) => i == 0 ? v.X : i == 1 ? v.Y : i == 2 ? v.Z : v.W;
 

@@ -45,5 +45,5 @@ internal struct FloatSink(ArrayView<float> view) : IValueSink
 internal struct HalfSink(ArrayView<ushort> view) : IValueSink
 {
     private readonly ArrayView<ushort> _view = view;
-    public readonly void Write(long index, float value) => _view[index] = Interop.FloatAsInt((ILGPU.Half)value);
+    public readonly void Write(long index, float value) => _view[index] = BlockMath.ToHalfBits(value);
 }
