@@ -1,7 +1,7 @@
 namespace Hip.Kernels;
 
 /// <summary>Sixteen bytes loaded as one access (ld.global.v4.u32): the unit in which kernels read weight blocks.</summary>
-internal struct UInt4
+public struct UInt4
 {
     public uint X, Y, Z, W;
 }

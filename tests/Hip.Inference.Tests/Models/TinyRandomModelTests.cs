@@ -7,7 +7,9 @@ namespace Hip.Inference.Tests;
 
 /// <summary>
 /// Each tiny random-weight model (llama, llama3 rope_freqs, qwen2, phi3; F32 and quantized) against llama.cpp: the greedy
-/// tokens and the argmax at every recorded position must be equal, the logits within a tolerance. F32 files: 0.01 abs
+/// tokens and the argmax at every recorded position must be equal, the logits within a tolerance; past the recorded
+/// rows the 8 greedy tokens must be equal unless a near tie (our top-2 margin below the tolerance, llama.cpp's token our
+/// runner-up) parts them. F32 files: 0.01 abs
 /// (llama.cpp's own float64-checked error is ≤ 0.005; we accumulate in float32). Quantized files: 0.25 abs — llama.cpp's
 /// CPU mat-mul also quantizes the activations (Q8_K / Q8_0), which moves its logits by up to 0.15 from a float reference
 /// on the same dequantized weights (REAL-MODELS.md §4); the argmax checks catch a wrong operation, which shows as ≈ 1–2 abs.
@@ -38,23 +40,41 @@ public sealed class TinyRandomModelTests(ITestOutputHelper output)
         using var model = ModelLoader.Load(path, TestGpu.Kernels, maxPositions: 256, maxBatch: 8);
         using var cache = model.CreateCache(256);
         var logits = new float[model.Config.VocabSize];
-        var greedy = new List<int>();
         model.SetTokens(reference.Prompt);
         model.Forward(reference.Prompt.Length, cache);
         for (int step = 0; step < reference.Greedy.Length; step++)
         {
+            model.ReadLogits(logits);
             if (step < reference.Logits.Length)
             {
-                model.ReadLogits(logits);
                 var expected = reference.Logits[step];
                 Assert.Equal(ArgMax(expected), ArgMax(logits));
                 TestData.AssertClose(expected, logits, tolerance, 0, $"{name} logits after {step} greedy tokens");
             }
-            greedy.Add(model.ArgMaxToInput());
+            int token = model.ArgMaxToInput();
+            if (token != reference.Greedy[step])
+            {
+                // Past the recorded rows only a near tie may part the sequences: llama.cpp's pick must be our runner-up
+                // and our top-2 margin within the tolerance (its activation quantization moves logits that much).
+                var (first, second, margin) = TopTwo(logits);
+                output.WriteLine($"{name}: step {step}: ours {first}, llama.cpp {reference.Greedy[step]}, our margin {margin:F4}");
+                Assert.True(step >= reference.Logits.Length, $"{name}: greedy token {step} differs inside the recorded rows.");
+                Assert.Equal(reference.Greedy[step], second);
+                Assert.True(margin < tolerance, $"{name}: step {step}: our top-2 margin {margin:F4} is not a near tie (tolerance {tolerance}).");
+                break;
+            }
             model.Forward(1, cache);
         }
         TestGpu.ThrowIfFaulted();
-        Assert.Equal(reference.Greedy, greedy);
+    }
+
+    private static (int First, int Second, float Margin) TopTwo(ReadOnlySpan<float> values)
+    {
+        int first = ArgMax(values), second = first == 0 ? 1 : 0;
+        for (int i = 0; i < values.Length; i++)
+            if (i != first && values[i] > values[second])
+                second = i;
+        return (first, second, values[first] - values[second]);
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)
