@@ -136,3 +136,57 @@ public sealed class TokenizerConformanceTests(ITestOutputHelper output)
 
     private static string Show(string text) => System.Text.Json.JsonSerializer.Serialize(text.Length > 80 ? text[..80] : text);
 }
+
+/// <summary>Vocabulary facts the engine relies on, on the real byte-level vocabularies.</summary>
+public sealed class ByteLevelVocabularyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EndOfGenerationIds_Llama3_HoldEotAndEndOfText()
+    {
+        if (VocabularyFiles.Find(VocabularyFiles.GgufName("llama-bpe"), out string missing) is not { } path)
+        {
+            output.WriteLine(missing);
+            return;
+        }
+        var tokenizer = VocabularyFiles.Tokenizer(path);
+
+        // Llama 3.0's vocabulary: <|end_of_text|> and <|eot_id|>; 128008 is still a reserved token here (3.1's <|eom_id|>)
+        Assert.Equal(new HashSet<int> { 128001, 128009 }, tokenizer.EndOfGenerationIds.ToHashSet());
+        Assert.False(tokenizer.IsEndOfGeneration(tokenizer.BosId));
+    }
+
+    [Fact]
+    public void StreamingDecoder_Qwen2EmojiAcrossByteTokens_HoldsBytesUntilComplete()
+    {
+        if (VocabularyFiles.Find(VocabularyFiles.GgufName("qwen2"), out string missing) is not { } path)
+        {
+            output.WriteLine(missing);
+            return;
+        }
+        var tokenizer = VocabularyFiles.Tokenizer(path);
+        var prompt = tokenizer.Encode("Hi", addBos: false);
+        const string text = " 🦙 ok 日本";
+        var ids = tokenizer.Encode(text, addBos: false);
+        Assert.Contains(ids, id => System.Text.Encoding.UTF8.GetCharCount(tokenizer.Vocabulary.GetBytes(id)) == 0
+            || tokenizer.Vocabulary.GetBytes(id).ToArray().Any(b => b >= 0x80) && !IsCompleteUtf8(tokenizer.Vocabulary.GetBytes(id).ToArray()));
+
+        var decoder = new StreamingDecoder(tokenizer, prompt);
+        var deltas = ids.Select(decoder.Append).ToList();
+
+        Assert.Equal(text, string.Concat(deltas) + decoder.Flush());
+        Assert.DoesNotContain(deltas, d => d.Contains('\uFFFD'));
+    }
+
+    private static bool IsCompleteUtf8(byte[] bytes)
+    {
+        try
+        {
+            new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            return true;
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+}
