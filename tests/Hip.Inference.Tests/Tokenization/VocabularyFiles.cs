@@ -12,7 +12,7 @@ internal static class VocabularyFiles
 {
     public static readonly string[] All = ["llama-spm", "phi-3", "gpt-2", "starcoder", "llama-bpe", "qwen2"];
 
-    private static readonly ConcurrentDictionary<string, HipTokenizer> s_tokenizers = new();
+    private static readonly ConcurrentDictionary<string, (HipTokenizer Tokenizer, IReadOnlyDictionary<string, object> Metadata)> s_loaded = new();
     private static readonly Lazy<string[]> s_tokCorpus = new(() => ReadJsonLines(CorpusPath("tokcorpus.jsonl")!));
     private static readonly Lazy<string[]> s_chatCorpus = new(() => ReadJsonLines(CorpusPath("chatcorpus.jsonl")!));
 
@@ -37,8 +37,17 @@ internal static class VocabularyFiles
     public static string? CorpusPath(string fileName) => Find(Path.Combine("corpus", fileName), out _);
 
     /// <summary>The tokenizer of ggml-vocab-{name}.gguf, loaded once.</summary>
-    public static HipTokenizer Tokenizer(string path) =>
-        s_tokenizers.GetOrAdd(path, p => HipTokenizer.FromGguf(GgufReader.ReadHeader(p).Metadata, p));
+    public static HipTokenizer Tokenizer(string path) => Load(path).Tokenizer;
+
+    /// <summary>The file's metadata, read once.</summary>
+    public static IReadOnlyDictionary<string, object> Metadata(string path) => Load(path).Metadata;
+
+    private static (HipTokenizer Tokenizer, IReadOnlyDictionary<string, object> Metadata) Load(string path) =>
+        s_loaded.GetOrAdd(path, p =>
+        {
+            var metadata = GgufReader.ReadHeader(p).Metadata;
+            return (HipTokenizer.FromGguf(metadata, p), metadata);
+        });
 
     public static string[] TokCorpus => s_tokCorpus.Value;
 
