@@ -3,9 +3,10 @@ using System.Text;
 namespace Hip.Inference;
 
 /// <summary>
-/// SentencePiece BPE as llama.cpp runs it (llm_tokenizer_spm): UTF-8 characters as symbols, then repeatedly merge the
+/// SentencePiece BPE as llama.cpp runs it (llm_tokenizer_spm): characters as symbols, then repeatedly merge the
 /// adjacent pair whose concatenation is a vocabulary piece with the highest score, on equal scores the leftmost pair
-/// (Microsoft.ML.Tokenizers takes the rightmost: REAL-MODELS.md §2); symbols that are not pieces become &lt;0xNN&gt; byte tokens.
+/// (Microsoft.ML.Tokenizers takes the rightmost: REAL-MODELS.md §2); symbols that are not pieces become &lt;0xNN&gt; byte
+/// tokens of their UTF-8.
 /// </summary>
 internal sealed class SentencePieceEncoder(Vocabulary vocabulary)
 {
@@ -16,14 +17,15 @@ internal sealed class SentencePieceEncoder(Vocabulary vocabulary)
     {
         if (text.Length == 0)
             return;
-        byte[] utf8 = Encoding.UTF8.GetBytes(text);
 
-        // symbols: one per UTF-8 character, as a doubly linked list over byte ranges
-        var symbols = new List<Symbol>(utf8.Length);
-        for (int offset = 0; offset < utf8.Length;)
+        // symbols: one per character (a surrogate pair is one), as a doubly linked list over char ranges
+        var symbols = new Symbol[text.Length];
+        int count = 0;
+        for (int offset = 0; offset < text.Length;)
         {
-            int length = Math.Min(Utf8SequenceLength(utf8[offset]), utf8.Length - offset);
-            symbols.Add(new Symbol(offset, length, symbols.Count - 1, offset + length == utf8.Length ? -1 : symbols.Count + 1));
+            int length = char.IsHighSurrogate(text[offset]) && offset + 1 < text.Length && char.IsLowSurrogate(text[offset + 1]) ? 2 : 1;
+            symbols[count] = new Symbol(offset, length, count - 1, offset + length == text.Length ? -1 : count + 1);
+            count++;
             offset += length;
         }
 
@@ -34,52 +36,48 @@ internal sealed class SentencePieceEncoder(Vocabulary vocabulary)
         {
             if (left < 0 || right < 0)
                 return;
-            var (l, r) = (symbols[left], symbols[right]);
-            string joined = Encoding.UTF8.GetString(utf8, l.Offset, l.Length + r.Length);
-            if (vocabulary.TryGetId(joined, out int id))
-                queue.Enqueue((left, right, l.Length + r.Length), (vocabulary.GetScore(id), left));
+            int length = symbols[left].Length + symbols[right].Length;
+            if (vocabulary.TryGetId(text.AsSpan(symbols[left].Offset, length), out int id))
+                queue.Enqueue((left, right, length), (vocabulary.GetScore(id), left));
         }
-        for (int i = 1; i < symbols.Count; i++)
+        for (int i = 1; i < count; i++)
             TryAddPair(i - 1, i);
 
         while (queue.TryDequeue(out var pair, out _))
         {
-            var (left, right) = (symbols[pair.Left], symbols[pair.Right]);
+            ref var left = ref symbols[pair.Left];
+            ref var right = ref symbols[pair.Right];
             if (left.Length == 0 || right.Length == 0 || left.Length + right.Length != pair.Length)
                 continue;   // one side was merged since this pair was queued
-            symbols[pair.Left] = left with { Length = pair.Length, Next = right.Next };
-            symbols[pair.Right] = right with { Length = 0 };
-            if (right.Next >= 0)
-                symbols[right.Next] = symbols[right.Next] with { Previous = pair.Left };
+            left.Length = pair.Length;
+            left.Next = right.Next;
+            right.Length = 0;
+            if (left.Next >= 0)
+                symbols[left.Next].Previous = pair.Left;
             TryAddPair(left.Previous, pair.Left);
-            TryAddPair(pair.Left, right.Next);
+            TryAddPair(pair.Left, left.Next);
         }
 
+        Span<byte> utf8 = stackalloc byte[8];
         for (int i = 0; i != -1; i = symbols[i].Next)
         {
             var symbol = symbols[i];
-            if (vocabulary.TryGetId(Encoding.UTF8.GetString(utf8, symbol.Offset, symbol.Length), out int id))
+            var piece = text.AsSpan(symbol.Offset, symbol.Length);
+            if (vocabulary.TryGetId(piece, out int id))
             {
                 output.Add(id);
                 continue;
             }
-            for (int b = symbol.Offset; b < symbol.Offset + symbol.Length; b++)
-                output.Add(_byteIds[utf8[b]] >= 0 ? _byteIds[utf8[b]]
+            // an unmerged symbol is one character: at most 4 UTF-8 bytes
+            int bytes = Encoding.UTF8.GetBytes(piece, utf8);
+            foreach (byte b in utf8[..bytes])
+                output.Add(_byteIds[b] >= 0 ? _byteIds[b]
                     : vocabulary.UnknownId >= 0 ? vocabulary.UnknownId
-                    : throw new InvalidDataException($"{vocabulary.Source}: the vocabulary has no byte token <0x{utf8[b]:X2}> and no unknown token for text it cannot spell."));
+                    : throw new InvalidDataException($"{vocabulary.Source}: the vocabulary has no byte token <0x{b:X2}> and no unknown token for text it cannot spell."));
         }
     }
 
-    private readonly record struct Symbol(int Offset, int Length, int Previous, int Next);
-
-    private static int Utf8SequenceLength(byte lead) => lead switch
-    {
-        < 0x80 => 1,
-        >= 0xF0 => 4,
-        >= 0xE0 => 3,
-        >= 0xC0 => 2,
-        _ => 1,
-    };
+    private record struct Symbol(int Offset, int Length, int Previous, int Next);
 
     private static int[] BuildByteIds(Vocabulary vocabulary)
     {

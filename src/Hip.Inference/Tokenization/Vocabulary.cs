@@ -23,6 +23,7 @@ public sealed class Vocabulary
     private readonly TokenType[] _types;      // [count]
     private readonly float[] _scores;         // [count] SentencePiece merge scores (0 for byte-level BPE)
     private readonly Dictionary<string, int> _ids;   // piece → id (unused slots left out)
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _idsBySpan;
     private readonly bool[] _stripAfter;      // [count] Phi-3: spaces after this special token are dropped (RSTRIP)
 
     private Vocabulary(string source, VocabularyKind kind, string[] pieces, float[] scores, TokenType[] types,
@@ -42,6 +43,8 @@ public sealed class Vocabulary
             if (!_ids.TryAdd(pieces[id], id))
                 throw new InvalidDataException($"{source}: the vocabulary has '{GgufReader.Show(pieces[id])}' twice (ids {_ids[pieces[id]]} and {id}); every piece must be unique.");
         }
+
+        _idsBySpan = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
 
         // end of generation: EOS and the known end-of-turn pieces; they never write text
         var endOfGeneration = new HashSet<int> { eosId };
@@ -140,6 +143,9 @@ public sealed class Vocabulary
         ArgumentNullException.ThrowIfNull(piece);
         return _ids.TryGetValue(piece, out id);
     }
+
+    /// <summary>The id of a piece, looked up without allocating.</summary>
+    internal bool TryGetId(ReadOnlySpan<char> piece, out int id) => _idsBySpan.TryGetValue(piece, out id);
 
     /// <summary>Phi-3: whether the spaces after special token <paramref name="id"/> are dropped before tokenizing the text that follows.</summary>
     internal bool StripsSpacesAfter(int id) => _stripAfter[id];
