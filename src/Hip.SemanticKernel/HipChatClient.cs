@@ -177,7 +177,7 @@ public sealed class HipChatClient : IChatClient
             {
                 produced++;
                 firstToken ??= watch.Elapsed;
-                if ((id == engine.Tokenizer.EosId && sampling.StopAtEndOfSequence) || model.EndOfTurnTokenIds.Contains(id))
+                if ((engine.Tokenizer.IsEndOfGeneration(id) && sampling.StopAtEndOfSequence) || model.EndOfTurnTokenIds.Contains(id))
                 {
                     finish = ChatFinishReason.Stop;   // with a constraint the engine passes EOS on: it ends the turn here
                     break;

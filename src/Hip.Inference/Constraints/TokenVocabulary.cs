@@ -1,14 +1,13 @@
 using System.Runtime.CompilerServices;
-using System.Text;
-using Microsoft.ML.Tokenizers;
 
 namespace Hip.Inference;
 
 /// <summary>
-/// What each token id writes, as UTF-8 bytes, for constrained decoding: SentencePiece '▁' is a space, a byte-fallback
-/// piece <c>&lt;0xNN&gt;</c> is that byte, and special tokens (BOS, EOS, unknown, control tokens, chat-template
-/// markers) write nothing and are never allowed inside grammar output. Built once per tokenizer (<see cref="For"/>
-/// caches it) with the tries a <see cref="GrammarConstraint"/> walks.
+/// What each token id writes, as UTF-8 bytes, for constrained decoding, taken from the model's <see cref="Vocabulary"/>
+/// (SentencePiece '▁' is a space, <c>&lt;0xNN&gt;</c> that byte, byte-level BPE pieces their bytes); special tokens
+/// (BOS, EOS, end of generation, unknown, control tokens, chat-template markers) write nothing and are never allowed
+/// inside grammar output. Built once per tokenizer (<see cref="For"/> caches it) with the tries a
+/// <see cref="GrammarConstraint"/> walks.
 /// </summary>
 public sealed class TokenVocabulary
 {
@@ -25,26 +24,18 @@ public sealed class TokenVocabulary
         int count = tokenizer.VocabSize;
         _bytes = new byte[count][];
         _special = new bool[count];
-        Array.Fill(_bytes, []);
-        if (tokenizer.Inner is SentencePieceTokenizer sentencePiece)
+        var vocabulary = tokenizer.Vocabulary;
+        for (int id = 0; id < count; id++)
         {
-            var declared = sentencePiece.SpecialTokens;
-            foreach (var (piece, id) in sentencePiece.Vocabulary)
+            if (vocabulary.IsSpecial(id) || vocabulary.IsEndOfGeneration(id) || s_markers.Contains(vocabulary.GetPiece(id)))
             {
-                if ((uint)id >= (uint)count)
-                    continue;
-                if (id == sentencePiece.UnknownId || s_markers.Contains(piece) || declared?.ContainsKey(piece) == true)
-                    _special[id] = true;
-                else if (IsBytePiece(piece, out byte value))
-                    _bytes[id] = [value];
-                else
-                    _bytes[id] = Encoding.UTF8.GetBytes(piece.Replace('\u2581', ' '));
+                _special[id] = true;
+                _bytes[id] = [];
             }
-        }
-        else
-        {
-            for (int id = 0; id < count; id++)
-                _bytes[id] = Encoding.UTF8.GetBytes(tokenizer.Inner.Decode([id]) ?? "");
+            else
+            {
+                _bytes[id] = vocabulary.GetBytes(id).ToArray();
+            }
         }
         _special[tokenizer.BosId] = _special[tokenizer.EosId] = true;
         foreach (int id in specialTokenIds ?? [])
@@ -125,13 +116,6 @@ public sealed class TokenVocabulary
             if (b < 0x20 || b == '"' || b == '\\')
                 return 0;
         return Math.Max(0, Utf8.CountCodePoints(bytes));
-    }
-
-    private static bool IsBytePiece(string piece, out byte value)
-    {
-        value = 0;
-        return piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>'
-            && byte.TryParse(piece.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out value);
     }
 
     /// <summary>Spellings that are control tokens wherever a vocabulary has them as one piece.</summary>

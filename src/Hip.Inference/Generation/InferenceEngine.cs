@@ -169,7 +169,7 @@ public sealed class InferenceEngine : IDisposable
                     _model.ReadLogits(_logits);
                     next = _sampler.Sample(_logits, sampling, random);
                 }
-                if (sampling.StopAtEndOfSequence && next == Tokenizer.EosId && sampling.Constraint is null)
+                if (sampling.StopAtEndOfSequence && Tokenizer.IsEndOfGeneration(next) && sampling.Constraint is null)
                 {
                     status.Finish = GenerationFinish.Stop;
                     yield break;

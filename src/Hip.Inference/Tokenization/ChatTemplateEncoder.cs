@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.ML.Tokenizers;
 
 namespace Hip.Inference;
 
@@ -12,29 +11,24 @@ namespace Hip.Inference;
 /// </summary>
 public sealed class ChatTemplateEncoder
 {
-    private const int ControlToken = 3, UserDefinedToken = 4;   // GGUF token types (SentencePiece piece types)
-
     private readonly HipTokenizer _tokenizer;
     private readonly Dictionary<string, int> _specials = new(StringComparer.Ordinal);   // spelling → id
     private readonly Dictionary<char, string[]> _specialsByFirstChar;                   // longest first
-    private readonly IReadOnlyDictionary<string, int>? _vocabulary;                      // SentencePiece pieces → ids
+    private readonly Vocabulary _vocabulary;
 
     /// <param name="metadata">The model file's key-values (<see cref="InferenceEngine.Metadata"/>); empty or null for llama2.c.</param>
     public ChatTemplateEncoder(HipTokenizer tokenizer, IReadOnlyDictionary<string, object>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         _tokenizer = tokenizer;
-        _vocabulary = (tokenizer.Inner as SentencePieceTokenizer)?.Vocabulary;
+        _vocabulary = tokenizer.Vocabulary;
         metadata ??= new Dictionary<string, object>();
         const string source = "model metadata";
 
-        // GGUF: every control and user-defined token, as llama.cpp's special-token parsing does
-        var pieces = GgufValues.GetOptionalStringArray(metadata, GgufKeys.Tokens, source);
-        var types = GgufValues.GetOptionalInt32Array(metadata, GgufKeys.TokenType, source);
-        if (pieces is not null && types is not null)
-            for (int id = 0; id < Math.Min(Math.Min(pieces.Length, types.Length), tokenizer.VocabSize); id++)
-                if (types[id] is ControlToken or UserDefinedToken && pieces[id].Length > 0)
-                    _specials.TryAdd(pieces[id], id);
+        // every control and user-defined token, as llama.cpp's special-token parsing does
+        foreach (var (piece, id) in _vocabulary.SpecialTokens)
+            if (_vocabulary.GetTokenType(id) is TokenType.Control or TokenType.UserDefined)
+                _specials.TryAdd(piece, id);
 
         // any tokenizer: the known families' markers that the vocabulary holds as one piece
         foreach (var family in Enum.GetValues<ChatTemplateFamily>())
@@ -45,7 +39,7 @@ public sealed class ChatTemplateEncoder
 
         _specialsByFirstChar = _specials.Keys.GroupBy(s => s[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.Length).ToArray());
-        AddBos = GgufValues.GetOptionalBool(metadata, GgufKeys.AddBosToken, source) ?? true;
+        AddBos = GgufValues.GetOptionalBool(metadata, GgufKeys.AddBosToken, source) ?? _vocabulary.AddBos;
     }
 
     /// <summary>Whether BOS goes first when a template does not write it itself (GGUF tokenizer.ggml.add_bos_token; default true).</summary>
@@ -106,6 +100,9 @@ public sealed class ChatTemplateEncoder
                             FlushText();
                             ids.Add(id);
                             i += spelling.Length;
+                            if (_vocabulary.StripsSpacesAfter(id))   // Phi-3: llama.cpp drops the spaces after a special token
+                                while (i < part.Text.Length && part.Text[i] is ' ' or '\t' or '\n' or '\r' or '\v' or '\f')
+                                    i++;
                             start = i;
                         }
                         else
@@ -165,8 +162,6 @@ public sealed class ChatTemplateEncoder
     private bool TryGetVocabularyId(string spelling, out int id)
     {
         id = -1;
-        return _vocabulary is not null
-            && _vocabulary.TryGetValue(spelling, out id)
-            && (uint)id < (uint)_tokenizer.VocabSize;
+        return _vocabulary.TryGetId(spelling, out id) && _vocabulary.GetTokenType(id) != TokenType.Byte;
     }
 }

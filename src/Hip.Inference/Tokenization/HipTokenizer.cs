@@ -1,160 +1,184 @@
-using Google.Protobuf;
+using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace Hip.Inference;
 
 /// <summary>
-/// The engine's tokenizer: a Microsoft.ML.Tokenizers <see cref="Tokenizer"/> plus the ids generation needs. Encoding
-/// never adds BOS by itself; <see cref="Encode"/> says when.
+/// The engine's tokenizer, exact to llama.cpp: SentencePiece with leftmost ties, or byte-level BPE with the file's
+/// pre-tokenizer, over one <see cref="Vocabulary"/>. Text from users never becomes a control token: only callers that
+/// write their own markers (chat templates) pass <c>allowSpecial</c>. Encoding never adds BOS by itself.
 /// </summary>
 public sealed class HipTokenizer
 {
-    private readonly bool[] _isText;   // [vocab] true where a token decodes to ordinary text (not a byte or special token)
+    private readonly SentencePieceEncoder? _sentencePiece;
+    private readonly ByteLevelBpeEncoder? _byteLevel;
+    private Tokenizer? _inner;
 
-    /// <summary>Wraps <paramref name="inner"/>, which must not add BOS/EOS itself.</summary>
-    public HipTokenizer(Tokenizer inner, int bosId, int eosId, int vocabSize)
+    /// <summary>A tokenizer over <paramref name="vocabulary"/>.</summary>
+    public HipTokenizer(Vocabulary vocabulary)
     {
-        ArgumentNullException.ThrowIfNull(inner);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
-        ArgumentOutOfRangeException.ThrowIfNegative(bosId);
-        ArgumentOutOfRangeException.ThrowIfNegative(eosId);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(bosId, vocabSize);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(eosId, vocabSize);
-        (Inner, BosId, EosId, VocabSize) = (inner, bosId, eosId, vocabSize);
-        _isText = new bool[vocabSize];
-        if (inner is SentencePieceTokenizer sentencePiece)
-        {
-            foreach (var (piece, id) in sentencePiece.Vocabulary)
-                if ((uint)id < (uint)vocabSize)
-                    _isText[id] = !IsBytePiece(piece) && id != sentencePiece.UnknownId;
-        }
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        Vocabulary = vocabulary;
+        if (vocabulary.Kind == VocabularyKind.SentencePiece)
+            _sentencePiece = new SentencePieceEncoder(vocabulary);
         else
-        {
-            Array.Fill(_isText, true);
-        }
-        _isText[bosId] = _isText[eosId] = false;
+            _byteLevel = new ByteLevelBpeEncoder(vocabulary);
     }
 
-    /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath.</summary>
-    public Tokenizer Inner { get; }
+    /// <summary>The model's vocabulary: piece bytes, token types, special and end-of-generation ids.</summary>
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>This tokenizer as a Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (no special tokens, no BOS).</summary>
+    public Tokenizer Inner => _inner ??= new HipTokenizerAdapter(this);
 
     /// <summary>Begin-of-sequence id.</summary>
-    public int BosId { get; }
+    public int BosId => Vocabulary.BosId;
 
     /// <summary>End-of-sequence id.</summary>
-    public int EosId { get; }
+    public int EosId => Vocabulary.EosId;
 
     /// <summary>Number of token ids.</summary>
-    public int VocabSize { get; }
+    public int VocabSize => Vocabulary.Count;
+
+    /// <summary>Ids that end generation: EOS and the vocabulary's end-of-turn tokens (REAL-MODELS.md §2).</summary>
+    public IReadOnlySet<int> EndOfGenerationIds => Vocabulary.EndOfGenerationIds;
+
+    /// <summary>True when <paramref name="id"/> ends generation (EOS, &lt;|eot_id|&gt;, &lt;|im_end|&gt;, …).</summary>
+    public bool IsEndOfGeneration(int id) => Vocabulary.IsEndOfGeneration(id);
 
     /// <summary>Reads a SentencePiece .model file (tok512.model, Llama 2 tokenizer.model).</summary>
-    public static HipTokenizer FromSentencePieceModel(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
-        try
-        {
-            return FromSentencePiece(LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"{path}: not a SentencePiece model ({e.Message}).", e);
-        }
-    }
+    public static HipTokenizer FromSentencePieceModel(string path) => new(Vocabulary.FromSentencePieceModel(path));
 
     /// <summary>
-    /// Builds the tokenizer a GGUF file describes in tokenizer.ggml.* (model "llama": SentencePiece BPE with byte
-    /// fallback). <paramref name="source"/> names the file in messages.
+    /// Builds the tokenizer a GGUF file describes in tokenizer.ggml.* (model "llama": SentencePiece; "gpt2": byte-level
+    /// BPE). <paramref name="source"/> names the file in messages.
     /// </summary>
-    public static HipTokenizer FromGguf(IReadOnlyDictionary<string, object> metadata, string source)
-    {
-        ArgumentNullException.ThrowIfNull(metadata);
-        ArgumentNullException.ThrowIfNull(source);
-        string model = GgufValues.GetOptionalString(metadata, GgufKeys.TokenizerModel, source)
-            ?? throw new InvalidDataException($"{source}: metadata '{GgufKeys.TokenizerModel}' is missing: the file has no tokenizer; pass a tokenizer path.");
-        if (model != GgufKeys.TokenizerModelLlama)
-            throw new NotSupportedException(
-                $"{source}: tokenizer model '{model}' is not supported; supported: '{GgufKeys.TokenizerModelLlama}' (SentencePiece).");
+    public static HipTokenizer FromGguf(IReadOnlyDictionary<string, object> metadata, string source) =>
+        new(Vocabulary.FromGguf(metadata, source));
 
-        var pieces = GgufValues.GetOptionalStringArray(metadata, GgufKeys.Tokens, source)
-            ?? throw new InvalidDataException($"{source}: metadata '{GgufKeys.Tokens}' is missing, expected an array of strings.");
-        if (pieces.Length == 0)
-            throw new InvalidDataException($"{source}: metadata '{GgufKeys.Tokens}' is empty.");
-        var scores = GgufValues.GetOptionalFloatArray(metadata, GgufKeys.Scores, source) ?? new float[pieces.Length];
-        var types = GgufValues.GetOptionalInt32Array(metadata, GgufKeys.TokenType, source)
-            ?? Array.ConvertAll(pieces, p => IsBytePiece(p) ? SentencePieceModelProto.Byte : SentencePieceModelProto.Normal);
-        CheckLength(source, GgufKeys.Scores, scores.Length, pieces.Length);
-        CheckLength(source, GgufKeys.TokenType, types.Length, pieces.Length);
+    /// <summary>Token ids of <paramref name="text"/> with no special tokens parsed, with BOS first when <paramref name="addBos"/> is set.</summary>
+    public IReadOnlyList<int> Encode(string text, bool addBos) => Encode(text, addBos, allowSpecial: false);
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < pieces.Length; i++)
-        {
-            if (!seen.Add(pieces[i]))
-                throw new InvalidDataException($"{source}: metadata '{GgufKeys.Tokens}' has '{GgufReader.Show(pieces[i])}' twice (again at id {i}).");
-            if (types[i] == 0)
-                types[i] = SentencePieceModelProto.Normal;   // "undefined" in older files
-            else if (types[i] is < SentencePieceModelProto.Normal or > SentencePieceModelProto.Byte)
-                throw new InvalidDataException($"{source}: metadata '{GgufKeys.TokenType}' is {types[i]} at id {i}, expected 1 to 6.");
-        }
-
-        int unkId = TokenId(metadata, GgufKeys.UnknownTokenId, source, pieces.Length, 0);
-        int bosId = TokenId(metadata, GgufKeys.BosTokenId, source, pieces.Length, 1);
-        int eosId = TokenId(metadata, GgufKeys.EosTokenId, source, pieces.Length, 2);
-        int padId = GgufValues.GetOptionalInt32(metadata, GgufKeys.PaddingTokenId, source) is int pad && (uint)pad < (uint)pieces.Length ? pad : -1;
-        bool addDummyPrefix = GgufValues.GetOptionalBool(metadata, GgufKeys.AddSpacePrefix, source) ?? true;
-
-        var proto = SentencePieceModelProto.Build(pieces, scores, types, unkId, bosId, eosId, padId, addDummyPrefix);
-        using var stream = new MemoryStream(proto, writable: false);
-        return FromSentencePiece(LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
-    }
-
-    /// <summary>Token ids of <paramref name="text"/>, with BOS first when <paramref name="addBos"/> is set.</summary>
-    public IReadOnlyList<int> Encode(string text, bool addBos)
+    /// <summary>
+    /// Token ids of <paramref name="text"/>, BOS first when <paramref name="addBos"/> is set. User-defined tokens are
+    /// always single tokens; control tokens (&lt;|im_start|&gt;, &lt;s&gt;) only when <paramref name="allowSpecial"/> is set,
+    /// which only text the caller wrote itself may ask for.
+    /// </summary>
+    public IReadOnlyList<int> Encode(string text, bool addBos, bool allowSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = Inner.EncodeToIds(text);
-        if (!addBos)
-            return ids;
-        var withBos = new List<int>(ids.Count + 1) { BosId };
-        withBos.AddRange(ids);
-        return withBos;
+        var ids = new List<int>(text.Length / 3 + 2);
+        if (addBos)
+            ids.Add(BosId);
+        bool afterSpecial = true;   // SentencePiece: text at the start or after a special token gets the space prefix
+        foreach (var (start, length, specialId) in Partition(text, allowSpecial))
+        {
+            if (specialId >= 0)
+            {
+                ids.Add(specialId);
+                afterSpecial = true;
+                continue;
+            }
+            EncodeText(text.Substring(start, length), afterSpecial, ids);
+            afterSpecial = false;
+        }
+        return ids;
     }
 
-    /// <summary>The text of <paramref name="ids"/>; special tokens (BOS, EOS) give no text.</summary>
+    /// <summary>The text of <paramref name="ids"/>; control, unknown and unused tokens (BOS, EOS) give no text.</summary>
     public string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return Inner.Decode(ids);
+        var bytes = new List<byte>();
+        bool first = true;
+        foreach (int id in ids)
+        {
+            if (Vocabulary.IsSpecial(id))
+                continue;
+            var piece = Vocabulary.GetBytes(id);
+            if (first && Vocabulary.AddSpacePrefix && piece.Length > 0 && piece[0] == (byte)' ')
+                piece = piece[1..];   // the space the encoder put in front
+            first = false;
+            foreach (byte b in piece)
+                bytes.Add(b);
+        }
+        return Encoding.UTF8.GetString([.. bytes]);
     }
 
-    /// <summary>Number of tokens <see cref="Encode"/> gives without BOS.</summary>
+    /// <summary>Number of tokens <see cref="Encode(string, bool)"/> gives without BOS.</summary>
     public int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Inner.CountTokens(text);
+        return Encode(text, addBos: false).Count;
     }
 
-    /// <summary>True when <paramref name="id"/> decodes to ordinary text: not a byte, BOS, EOS, unknown or out-of-range id.</summary>
-    internal bool IsTextToken(int id) => (uint)id < (uint)_isText.Length && _isText[id];
+    /// <summary>True when <paramref name="id"/> writes text (not a control, unknown, unused or out-of-range id).</summary>
+    internal bool IsTextToken(int id) => !Vocabulary.IsSpecial(id);
 
-    private static HipTokenizer FromSentencePiece(SentencePieceTokenizer tokenizer) =>
-        new(tokenizer, tokenizer.BeginningOfSentenceId, tokenizer.EndOfSentenceId, tokenizer.Vocabulary.Count);
-
-    private static bool IsBytePiece(string piece) =>
-        piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>'
-        && Uri.IsHexDigit(piece[3]) && Uri.IsHexDigit(piece[4]);
-
-    private static int TokenId(IReadOnlyDictionary<string, object> metadata, string key, string source, int count, int fallback)
+    /// <summary>Encodes one fragment without special tokens.</summary>
+    private void EncodeText(string text, bool afterSpecial, List<int> ids)
     {
-        int id = GgufValues.GetOptionalInt32(metadata, key, source) ?? fallback;
-        if ((uint)id >= (uint)count)
-            throw new InvalidDataException($"{source}: metadata '{key}' is {id}, expected an id below the {count} tokens.");
-        return id;
+        if (_byteLevel is not null)
+        {
+            _byteLevel.Encode(text, ids);
+            return;
+        }
+        if (Vocabulary.RemoveExtraWhitespaces)
+            text = CollapseSpaces(text);
+        if (text.Length == 0)
+            return;
+        if (Vocabulary.AddSpacePrefix && afterSpecial)
+            text = " " + text;
+        _sentencePiece!.Encode(text.Replace(' ', '\u2581'), ids);
     }
 
-    private static void CheckLength(string source, string key, int found, int expected)
+    /// <summary>
+    /// Splits <paramref name="text"/> into raw fragments and special tokens (id ≥ 0) the way llama.cpp's
+    /// tokenizer_st_partition does: each special token, longest first, is cut out of the fragments still raw.
+    /// </summary>
+    private List<(int Start, int Length, int SpecialId)> Partition(string text, bool allowSpecial)
     {
-        if (found != expected)
-            throw new InvalidDataException($"{source}: metadata '{key}' has {found} entries, expected {expected} (one per token).");
+        var fragments = new List<(int Start, int Length, int SpecialId)>();
+        if (text.Length > 0)
+            fragments.Add((0, text.Length, -1));
+        foreach (var (piece, id) in Vocabulary.SpecialTokens)
+        {
+            // without specials only user-defined tokens split out, and only in byte-level BPE: llama.cpp (c0c7e147)
+            // keeps Phi-3's user-defined "</s>" as text there (measured on the corpus), but splits Qwen's <tool_call>
+            if (!allowSpecial && (Vocabulary.GetTokenType(id) != TokenType.UserDefined || Vocabulary.Kind == VocabularyKind.SentencePiece))
+                continue;
+            for (int f = 0; f < fragments.Count; f++)
+            {
+                var (start, length, specialId) = fragments[f];
+                if (specialId >= 0)
+                    continue;
+                int at = text.IndexOf(piece, start, length, StringComparison.Ordinal);
+                if (at < 0)
+                    continue;
+                int end = start + length, after = at + piece.Length;
+                if (Vocabulary.StripsSpacesAfter(id))
+                    while (after < end && text[after] is ' ' or '\t' or '\n' or '\r' or '\v' or '\f')
+                        after++;
+                fragments.RemoveAt(f);
+                int insert = f;
+                if (at > start)
+                    fragments.Insert(insert++, (start, at - start, -1));
+                fragments.Insert(insert++, (at, piece.Length, id));
+                if (after < end)
+                    fragments.Insert(insert, (after, end - after, -1));
+                f = insert - 1;   // the remainder (if any) is looked at next
+            }
+        }
+        return fragments;
+    }
+
+    /// <summary>SentencePiece remove_extra_whitespaces: no leading or trailing spaces, runs of spaces as one.</summary>
+    private static string CollapseSpaces(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (char c in text.AsSpan().Trim(' '))
+            if (c != ' ' || builder[^1] != ' ')
+                builder.Append(c);
+        return builder.ToString();
     }
 }

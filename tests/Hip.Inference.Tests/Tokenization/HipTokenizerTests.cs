@@ -88,18 +88,79 @@ public sealed class HipTokenizerTests
     }
 
     [Fact]
-    public void FromGguf_Gpt2TokenizerModel_ThrowsNotSupportedNamingModel()
+    public void FromGguf_Gpt2WithoutMerges_ThrowsInvalidDataNamingKey()
     {
         var metadata = new Dictionary<string, object>
         {
             [GgufKeys.TokenizerModel] = "gpt2",
+            [GgufKeys.TokenizerPre] = "qwen2",
+            [GgufKeys.Tokens] = new[] { "a", "b", "<|endoftext|>" },
+        };
+
+        var e = Assert.Throws<InvalidDataException>(() => HipTokenizer.FromGguf(metadata, "model.gguf"));
+
+        Assert.Contains(GgufKeys.Merges, e.Message);
+        Assert.Contains("model.gguf", e.Message);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("default")]
+    [InlineData("no-such-pre")]
+    public void FromGguf_Gpt2WithUnknownPre_ThrowsInvalidDataNamingPre(string? pre)
+    {
+        var metadata = new Dictionary<string, object>
+        {
+            [GgufKeys.TokenizerModel] = "gpt2",
+            [GgufKeys.Tokens] = new[] { "a", "b", "ab" },
+            [GgufKeys.Merges] = new[] { "a b" },
+        };
+        if (pre is not null)
+            metadata[GgufKeys.TokenizerPre] = pre;
+
+        var e = Assert.Throws<InvalidDataException>(() => HipTokenizer.FromGguf(metadata, "model.gguf"));
+
+        Assert.Contains(GgufKeys.TokenizerPre, e.Message);
+        Assert.Contains(pre ?? "missing", e.Message);
+        Assert.Contains("llama-bpe", e.Message);
+    }
+
+    [Fact]
+    public void FromGguf_UnknownTokenizerModel_ThrowsInvalidDataNamingModel()
+    {
+        var metadata = new Dictionary<string, object>
+        {
+            [GgufKeys.TokenizerModel] = "bert",
             [GgufKeys.Tokens] = new[] { "a", "b" },
         };
 
-        var e = Assert.Throws<NotSupportedException>(() => HipTokenizer.FromGguf(metadata, "model.gguf"));
+        var e = Assert.Throws<InvalidDataException>(() => HipTokenizer.FromGguf(metadata, "model.gguf"));
 
-        Assert.Contains("gpt2", e.Message);
-        Assert.Contains("model.gguf", e.Message);
+        Assert.Contains("'bert'", e.Message);
+        Assert.Contains(GgufKeys.TokenizerModel, e.Message);
+    }
+
+    [Fact]
+    public void FromGguf_TinyByteLevelVocabulary_MergesAndDecodes()
+    {
+        // Ġ is the GPT-2 byte character of a space
+        var metadata = new Dictionary<string, object>
+        {
+            [GgufKeys.TokenizerModel] = "gpt2",
+            [GgufKeys.TokenizerPre] = "gpt-2",
+            [GgufKeys.Tokens] = new[] { "a", "b", "Ġ", "ab", "Ġab", "<|endoftext|>" },
+            [GgufKeys.TokenType] = new[] { 1, 1, 1, 1, 1, 3 },
+            [GgufKeys.Merges] = new[] { "a b", "Ġ ab" },
+        };
+
+        var tokenizer = HipTokenizer.FromGguf(metadata, "tiny.gguf");
+
+        Assert.Equal([3, 4, 0], tokenizer.Encode("ab aba", addBos: false));
+        Assert.Equal("ab aba", tokenizer.Decode([3, 4, 0, 5]));
+        Assert.Equal((5, 5), (tokenizer.BosId, tokenizer.EosId));
+        Assert.True(tokenizer.IsEndOfGeneration(5));
+        Assert.Equal([1, 5], tokenizer.Encode("b<|endoftext|>", addBos: false, allowSpecial: true));
+        Assert.DoesNotContain(5, tokenizer.Encode("b<|endoftext|>", addBos: false));
     }
 
     [Fact]
