@@ -32,6 +32,7 @@ internal static class GenerateCommand
         int seed = c.Int("--seed", 1);
         int? prefillChunk = c.IntOrNull("--prefill-chunk");
         string? outPath = c.Text("--out");
+        bool prepareOnly = c.Flag("--prepare-only");
         var hip = attentionName == "hip" ? c.HipOptions() : new HipAttentionOptions();
         c.ThrowIfUnknown();
         if ((modelPath is null) == (syntheticName is null))
@@ -69,6 +70,11 @@ internal static class GenerateCommand
             throw new UsageException($"--model '{modelPath}' does not exist.");
         report["model"] = modelPath;
         report["fileBytes"] = new FileInfo(modelPath!).Length;
+        if (prepareOnly)
+        {
+            Emit(report, outPath);
+            return 0;
+        }
 
         int maxContext = contexts.Max();
         var options = new EngineOptions

@@ -27,9 +27,9 @@ const string Usage = """
            Hip.Bench generate  (--model PATH | --synthetic llama-3.2-1b|llama-3.1-8b|qwen2.5-7b|tiny [--type f16|bf16|q8_0|q4_k_m]
                                [--cache DIR]) [--context 512,32K,128K] [--attention dense|hip] [--kv f32|f16]
                                [--decode-steps N (>= 32, default 64)] [--prefill-limit SECONDS (default 300)]
-                               [--prefill-chunk N] [--device auto|cuda|cpu] [--seed S] [--out FILE] [HiP options]
+                               [--prefill-chunk N] [--device auto|cuda|cpu] [--seed S] [--out FILE] [--prepare-only] [HiP options]
            --synthetic writes a random-weight GGUF of that shape once into --cache (default ~/.cache/hip-agents/synthetic)
-           and reuses it. Per context T: prefill tokens/s over a random T-token prompt, then decode tokens/s at depth T
+           and reuses it (--prepare-only: only that, no run). Per context T: prefill tokens/s over a random T-token prompt, then decode tokens/s at depth T
            (median of the steps, each timed to the sampled id on the host). A prefill that runs past --prefill-limit is
            cancelled and decode is measured at the depth it reached ("depthNote" in the JSON).
     HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
