@@ -87,7 +87,18 @@ internal static class GenerateCommand
         };
         options = WithKvPrecision(options, kv);
 
-        using var gpu = Gpu.Create(deviceName switch { "cuda" => DeviceKind.Cuda, "cpu" => DeviceKind.Cpu, _ => DeviceKind.Auto });
+        Gpu gpu;
+        try
+        {
+            gpu = Gpu.Create(deviceName switch { "cuda" => DeviceKind.Cuda, "cpu" => DeviceKind.Cpu, _ => DeviceKind.Auto });
+        }
+        catch (InvalidOperationException e)
+        {
+            report["error"] = $"no device: {e.Message}";
+            Emit(report, outPath);
+            return 1;
+        }
+        using var ownedGpu = gpu;
         report["device"] = gpu.Description;
         var before = gpu.MemoryInfo();
         CheckFits(gpu, modelPath!, options.ContextLength!.Value, kv, before);
