@@ -123,18 +123,29 @@ internal static class GenerateCommand
             var afterLoad = gpu.MemoryInfo();
             report["memory"] = Memory(before, afterLoad, engine);
             var results = new JsonArray();
+            bool failed = false;
             report["contexts"] = results;
             foreach (int context in contexts)
             {
                 log.WriteLine($"[generate] context {context}: prefill ...");
-                var result = RunContext(engine, context, decodeSteps, prefillLimit, seed + context);
+                JsonObject result;
+                try
+                {
+                    result = RunContext(engine, context, decodeSteps, prefillLimit, seed + context);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // an unattended run keeps the other contexts' numbers; the exit code says something failed
+                    result = new JsonObject { ["context"] = context, ["error"] = $"{e.GetType().Name}: {e.Message}" };
+                    failed = true;
+                }
                 log.WriteLine($"[generate] context {context}: {result.ToJsonString()}");
                 results.Add(result);
             }
             ((JsonObject)report["memory"]!)["usedAfterRunBytes"] = before.FreeBytes - gpu.MemoryInfo().FreeBytes;
+            Emit(report, outPath);
+            return failed ? 1 : 0;
         }
-        Emit(report, outPath);
-        return 0;
     }
 
     private static List<int> ParseContexts(string text)

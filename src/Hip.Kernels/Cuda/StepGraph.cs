@@ -49,7 +49,8 @@ public sealed class StepGraph : IDisposable
     /// <summary>
     /// Records every launch <paramref name="launches"/> makes on <paramref name="kernels"/>' stream into a graph,
     /// without running them (on CUDA). Run the action once eagerly beforehand if it grows buffers on first use.
-    /// An exception from the action ends the capture and propagates.
+    /// When the driver refuses the capture (or the action throws during it), the step falls back to eager runs and
+    /// <see cref="FallbackReason"/> says why.
     /// </summary>
     public static StepGraph Capture(KernelSet kernels, Action launches)
     {
@@ -80,11 +81,14 @@ public sealed class StepGraph : IDisposable
         {
             _launches();
         }
-        catch
+        catch (Exception e)
         {
+            // ILGPU throws when the driver refuses a call during capture (a synchronize, an allocation); a genuine bug in
+            // the action throws again from the eager run in Launch.
             if (CudaDriver.StreamEndCapture(stream.StreamPtr, out var broken) == 0 && broken != IntPtr.Zero)
                 CudaDriver.GraphDestroy(broken);
-            throw;
+            FallbackReason = $"the launches threw during capture ({e.GetType().Name}: {e.Message}): they run eagerly";
+            return;
         }
         int end = CudaDriver.StreamEndCapture(stream.StreamPtr, out _graph);
         if (end != 0 || _graph == IntPtr.Zero)
