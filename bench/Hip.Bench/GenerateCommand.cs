@@ -79,7 +79,7 @@ internal static class GenerateCommand
         int maxContext = contexts.Max();
         var options = new EngineOptions
         {
-            ContextLength = maxContext + decodeSteps + 2,
+            ContextLength = (maxContext + decodeSteps + 2 + 1023) / 1024 * 1024,   // whole KV blocks of any layout
             Attention = attentionName == "hip" ? AttentionKind.Hip : AttentionKind.Dense,
             Hip = hip,
             PrefillChunk = prefillChunk,
