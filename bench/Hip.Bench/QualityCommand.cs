@@ -18,6 +18,7 @@ internal static class QualityCommand
         int seed = c.Int("--seed", 1);
         int queryBlocks = c.Int("--query-blocks", 4);
         int threads = c.Int("--threads", Environment.ProcessorCount);
+        bool withTimings = c.Flag("--timings");
         IAttentionDataset dataset;
         AttentionShape shape;
         if (name == "model")
@@ -69,12 +70,16 @@ internal static class QualityCommand
             ["randomBlockRecall"] = Median(results.Select(r => r.RandomRecall)),
             ["middleBlocks"] = results.Max(r => r.MiddleBlocks),
             ["prunes"] = results.Max(r => r.MiddleBlocks) > options.Chunks,   // false: K covers every middle block, HiP is exact
-            ["seconds"] = new
-            {
-                total = Round(watch.Elapsed.TotalSeconds), generate = Round(generateSeconds), threads,
-                cpuMask = Round(timings.MaskSeconds), cpuExact = Round(timings.ExactSeconds), cpuHip = Round(timings.HipSeconds),
-            },
         };
+        // Timings differ from run to run: on stderr, and in the JSON only with --timings, so that one seed gives one JSON.
+        var seconds = new
+        {
+            total = Round(watch.Elapsed.TotalSeconds), generate = Round(generateSeconds), threads,
+            cpuMask = Round(timings.MaskSeconds), cpuExact = Round(timings.ExactSeconds), cpuHip = Round(timings.HipSeconds),
+        };
+        Console.Error.WriteLine($"[quality] seconds: {JsonSerializer.Serialize(seconds)}");
+        if (withTimings)
+            report["seconds"] = seconds;
         if (dataset is ModelDataset m)
             report["model"] = new
             {

@@ -106,12 +106,48 @@ public sealed class Gpu : IDisposable
     }
 
     /// <summary>
-    /// Bytes that can still be allocated: the device's free memory on CUDA; on the CPU accelerator (whose "device" is
-    /// the host) the memory the runtime reports available to this process.
+    /// Free and total bytes of the memory that buffers on this accelerator use: on CUDA the device's, from
+    /// <c>cuMemGetInfo</c> (other processes' use included); on the CPU accelerator the machine's RAM: total as the runtime
+    /// sees it (container limits included, <c>GC.GetGCMemoryInfo().TotalAvailableMemoryBytes</c>) and free as the kernel's
+    /// MemAvailable (Linux) or total less this process's working set elsewhere.
     /// </summary>
-    public long AvailableMemoryBytes => Accelerator is CudaAccelerator cuda
-        ? cuda.GetFreeMemory()
-        : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    public (long FreeBytes, long TotalBytes) MemoryInfo()
+    {
+        if (IsCuda)
+        {
+            using var binding = Accelerator.BindScoped();
+            CudaDriver.Check(CudaDriver.MemGetInfo(out long free, out long total), "cuMemGetInfo_v2");
+            return (free, total);
+        }
+        long totalRam = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long freeRam = Math.Max(0, totalRam - Environment.WorkingSet);
+        if (OperatingSystem.IsLinux() && ReadMemAvailable() is long available)
+            freeRam = Math.Min(available, totalRam);
+        return (freeRam, totalRam);
+    }
+
+    private static long? ReadMemAvailable()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                {
+                    var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);   // "MemAvailable: 123 kB"
+                    return long.TryParse(parts[1], out long kb) ? kb * 1024 : null;
+                }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>Bytes that can still be allocated: <see cref="MemoryInfo"/>'s free bytes.</summary>
+    public long AvailableMemoryBytes => MemoryInfo().FreeBytes;
 
     /// <summary>Waits for all queued work on the default stream.</summary>
     public void Synchronize() => Accelerator.Synchronize();

@@ -41,6 +41,17 @@ internal sealed class Gaussian(int seed)
         return u;
     }
 
-    /// <summary>A seed for stream <paramref name="index"/> of a run seeded with <paramref name="seed"/>.</summary>
-    public static int Derive(int seed, int index) => HashCode.Combine(seed, index, 0x5EED);
+    /// <summary>
+    /// A seed for stream <paramref name="index"/> of a run seeded with <paramref name="seed"/>: the same in every process
+    /// (a SplitMix64 finalizer; HashCode.Combine, used before, is randomized per process, so one seed gave other data on
+    /// every run).
+    /// </summary>
+    public static int Derive(int seed, int index)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z ^ (z >> 32));
+    }
 }

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Hip.Inference.Tests.Loading;
 
-/// <summary>Test-only GGUF writer, plus a scanner that finds where the header fields of a (trusted) GGUF file sit.</summary>
+/// <summary>GGUF files for tests through <see cref="GgufWriter"/>, plus a scanner that finds where the header fields of a (trusted) GGUF file sit.</summary>
 internal static class GgufTestFile
 {
     /// <summary>A tensor to write: GGUF dims (contiguous first), type and raw data.</summary>
@@ -32,45 +32,8 @@ internal static class GgufTestFile
     /// </summary>
     public static byte[] Write(IEnumerable<KeyValuePair<string, object>> metadata, IEnumerable<Tensor> tensors, int alignment = 32)
     {
-        var kvs = metadata.Select(kv => kv.Key == GgufKeys.Alignment ? new(kv.Key, (uint)alignment) : kv).ToList();
-        if (alignment != 32 && !kvs.Any(kv => kv.Key == GgufKeys.Alignment))
-            kvs.Add(new(GgufKeys.Alignment, (uint)alignment));
-        var list = tensors.ToList();
-        using var stream = new MemoryStream();
-        using var w = new BinaryWriter(stream);
-        w.Write(GgufReader.Magic);
-        w.Write(3u);
-        w.Write((ulong)list.Count);
-        w.Write((ulong)kvs.Count);
-        foreach (var (key, value) in kvs)
-        {
-            WriteString(w, key);
-            w.Write((uint)TypeOf(value));
-            WriteValue(w, value);
-        }
-        long offset = 0;
-        var offsets = new List<long>();
-        foreach (var t in list)
-        {
-            WriteString(w, t.Name);
-            w.Write((uint)t.Dims.Length);
-            foreach (long d in t.Dims)
-                w.Write((ulong)d);
-            w.Write((uint)t.Type);
-            w.Write((ulong)offset);
-            offsets.Add(offset);
-            offset = Align(offset + t.Data.Length, alignment);
-        }
-        Pad(w, alignment);
-        long dataStart = stream.Position;
-        for (int i = 0; i < list.Count; i++)
-        {
-            while (stream.Position < dataStart + offsets[i])
-                w.Write((byte)0);
-            w.Write(list[i].Data);
-        }
-        w.Flush();
-        return stream.ToArray();
+        var kvs = metadata.Select(kv => kv.Key == GgufKeys.Alignment ? new(kv.Key, (uint)alignment) : kv);
+        return GgufWriter.ToBytes(kvs, tensors.Select(t => (new GgufWriter.Tensor(t.Name, t.Dims, t.Type), t.Data)), alignment);
     }
 
     /// <summary>Where the header fields of <paramref name="file"/> sit (the file must be well formed).</summary>
@@ -110,71 +73,6 @@ internal static class GgufTestFile
     public static void PatchU32(byte[] file, long at, uint value) => BitConverter.TryWriteBytes(file.AsSpan((int)at), value);
 
     public static void PatchU64(byte[] file, long at, ulong value) => BitConverter.TryWriteBytes(file.AsSpan((int)at), value);
-
-    private static long Align(long offset, int alignment) => (offset + alignment - 1) / alignment * alignment;
-
-    private static void Pad(BinaryWriter w, int alignment)
-    {
-        while (w.BaseStream.Position % alignment != 0)
-            w.Write((byte)0);
-    }
-
-    private static void WriteString(BinaryWriter w, string s)
-    {
-        var bytes = Encoding.UTF8.GetBytes(s);
-        w.Write((ulong)bytes.Length);
-        w.Write(bytes);
-    }
-
-    private static GgufValueType TypeOf(object value) => value switch
-    {
-        byte => GgufValueType.UInt8,
-        sbyte => GgufValueType.Int8,
-        ushort => GgufValueType.UInt16,
-        short => GgufValueType.Int16,
-        uint => GgufValueType.UInt32,
-        int => GgufValueType.Int32,
-        float => GgufValueType.Float32,
-        bool => GgufValueType.Bool,
-        string => GgufValueType.String,
-        ulong => GgufValueType.UInt64,
-        long => GgufValueType.Int64,
-        double => GgufValueType.Float64,
-        Array => GgufValueType.Array,
-        _ => throw new ArgumentException($"No GGUF type for {value.GetType()}"),
-    };
-
-    private static void WriteValue(BinaryWriter w, object value)
-    {
-        switch (value)
-        {
-            case byte v: w.Write(v); break;
-            case sbyte v: w.Write(v); break;
-            case ushort v: w.Write(v); break;
-            case short v: w.Write(v); break;
-            case uint v: w.Write(v); break;
-            case int v: w.Write(v); break;
-            case float v: w.Write(v); break;
-            case bool v: w.Write((byte)(v ? 1 : 0)); break;
-            case string v: WriteString(w, v); break;
-            case ulong v: w.Write(v); break;
-            case long v: w.Write(v); break;
-            case double v: w.Write(v); break;
-            case Array a:
-                var elementType = a switch
-                {
-                    string[] => GgufValueType.String,
-                    object[] => GgufValueType.Array,
-                    _ => TypeOf(Activator.CreateInstance(a.GetType().GetElementType()!)!),
-                };
-                w.Write((uint)elementType);
-                w.Write((ulong)a.Length);
-                foreach (var item in a)
-                    WriteValue(w, item!);
-                break;
-            default: throw new ArgumentException($"No GGUF type for {value.GetType()}");
-        }
-    }
 
     private static void SkipString(BinaryReader r)
     {
