@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Hip.Inference;
 
 /// <summary>
-/// Reads llama2.c version-0 checkpoints (legacy export, MODELS.md §3): seven int32 header fields, then float32 arrays
+/// Reads llama2.c version-0 checkpoints (legacy export, docs/model-formats.md): seven int32 header fields, then float32 arrays
 /// stacked per kind. The file size must be exactly what the header implies.
 /// </summary>
 public static class Llama2cReader

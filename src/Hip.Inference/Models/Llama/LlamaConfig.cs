@@ -76,7 +76,7 @@ public sealed record LlamaConfig
             throw new InvalidDataException($"{source}: {nameof(RmsEps)} is {RmsEps}, expected a number in [0, 1).");
     }
 
-    /// <summary>The config of a llama- or mistral-architecture GGUF file (MODELS.md §4); the vocab size is token_embd's rows.</summary>
+    /// <summary>The config of a llama- or mistral-architecture GGUF file (docs/model-formats.md); the vocab size is token_embd's rows.</summary>
     public static LlamaConfig FromGguf(GgufFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
