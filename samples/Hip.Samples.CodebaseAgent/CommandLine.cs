@@ -22,7 +22,8 @@ internal sealed record CommandLine
                                          [--hip-block-k N] [--hip-stride-q N] [--hip-stride-k N] [--hip-refresh N] [--hip-dense-layers N]
         Loads FOLDER (default: the current one) into the context, honouring .gitignore files and skipping binaries, then
         answers each --question, or questions read from stdin until an empty line. The model defaults to the embedded
-        stories260K; HIP_MODEL=PATH also names one. Exit codes: 0 done, 1 error, 2 usage, 3 the folder does not fit the context.
+        stories260K; HIP_MODEL=PATH also names one. Without --context the context is sized to what the folder needs
+        (as memory allows); --context N fixes it. Exit codes: 0 done, 1 error, 2 usage, 3 the folder does not fit the context.
         """;
 
     public static CommandLine? Parse(string[] args)

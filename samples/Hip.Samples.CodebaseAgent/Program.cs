@@ -17,18 +17,22 @@ var arguments = CommandLine.Parse(args);
 if (arguments is null)
     return 2;
 
-var services = new ServiceCollection();
-services.AddHipChatClient(o =>
+ServiceProvider Services(int? contextLength)
 {
-    o.ModelPath = arguments.ModelPath;
-    o.ContextLength = arguments.ContextLength;
-    o.Attention = arguments.Attention;
-    o.Hip = arguments.Hip;
-    o.Device = arguments.Device;
-    o.PrefixCacheSlots = 1;   // one conversation: its cache slot keeps the folder's keys and values between questions
-}).UseFunctionInvocation();
-await using var provider = services.BuildServiceProvider();
+    var services = new ServiceCollection();
+    services.AddHipChatClient(o =>
+    {
+        o.ModelPath = arguments.ModelPath;
+        o.ContextLength = contextLength;
+        o.Attention = arguments.Attention;
+        o.Hip = arguments.Hip;
+        o.Device = arguments.Device;
+        o.PrefixCacheSlots = 1;   // one conversation: its cache slot keeps the folder's keys and values between questions
+    }).UseFunctionInvocation();
+    return services.BuildServiceProvider();
+}
 
+var provider = Services(arguments.ContextLength);
 try
 {
     // the model loads on a worker thread while the folder is read
@@ -53,6 +57,7 @@ try
     foreach (var (file, tokens) in prompt.Files)
         Console.Error.WriteLine($"{tokens,10:N0} tokens  {file.RelativePath}");
     Console.Error.WriteLine($"left out: {tree.IgnoredCount} ignored by .gitignore, {tree.BinaryCount} binary" +
+        (tree.SkippedPaths.Count > 0 ? $", {tree.SkippedPaths.Count} not regular files inside the folder (links out, dangling or looping links, linked folders, pipes, devices): {string.Join(", ", tree.SkippedPaths)}" : "") +
         (tree.LargeFiles.Count > 0 ? $", over {SourceTree.MaxFileBytes >> 20} MiB: {string.Join(", ", tree.LargeFiles)}" : ""));
 
     // the tokens every question's prompt starts with: the template's system turn up to the first user text
@@ -63,6 +68,22 @@ try
     var prefix = new ChatTemplateEncoder(engine.Tokenizer, engine.Metadata).Encode(
         template, [ChatTemplateMessage.System(prompt.Text), ChatTemplateMessage.User("")], addGenerationPrompt: false, toolDefinitions);
     int needed = prefix.Count + QuestionTokens + arguments.MaxTokens;
+    if (needed > engine.ContextLength && arguments.ContextLength is null)
+    {
+        // no --context: size the context to this folder, as far as memory allows, and load again with it
+        int sized = (needed + 255) / 256 * 256;
+        long bytesPerPosition = engine.KvCacheBytes / engine.ContextLength;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;   // leave room for everything else
+        if ((long)sized * bytesPerPosition <= available)
+        {
+            Console.Error.WriteLine($"context sized to {sized:N0} tokens for this folder (--context sets it; the model was trained for " +
+                $"{engine.Config.ContextLength:N0}{(sized > engine.Config.ContextLength ? ", so answers past that may degrade" : "")})");
+            await provider.DisposeAsync();
+            provider = Services(sized);
+            engine = await provider.GetRequiredService<HipModel>().LoadAsync();
+            chatClient = provider.GetRequiredService<IChatClient>();
+        }
+    }
     if (needed > engine.ContextLength)
     {
         var largest = prompt.Files.OrderByDescending(f => f.Tokens).Take(3).Select(f => $"{f.File.RelativePath} ({f.Tokens:N0} tokens)");
@@ -106,6 +127,10 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+finally
+{
+    await provider.DisposeAsync();
 }
 
 // --question values, else lines from stdin until an empty line or its end

@@ -3,7 +3,9 @@ using MAB.DotIgnore;
 /// <summary>
 /// The text files of a folder that git would track: .gitignore rules apply (the folder's own and its subfolders', and
 /// those of the repository above it with .git/info/exclude), .git is skipped, and binary files — a known binary
-/// extension, or a NUL byte in the first 8 KB — are left out, as are files over <see cref="MaxFileBytes"/>.
+/// extension, or a NUL byte in the first 8 KB — are left out, as are files over <see cref="MaxFileBytes"/>. Every path
+/// is resolved to its final target first: only regular files inside the folder are read; a link pointing outside it,
+/// a dangling or looping link, a linked folder, a named pipe, socket or device is skipped (and never opened).
 /// </summary>
 internal sealed class SourceTree
 {
@@ -24,8 +26,9 @@ internal sealed class SourceTree
 
     private readonly Dictionary<string, SourceFile> _byPath;
 
-    private SourceTree(string root, List<SourceFile> files, int ignored, int binary, List<string> large)
+    private SourceTree(string root, List<SourceFile> files, int ignored, int binary, List<string> large, List<string> skipped)
     {
+        SkippedPaths = skipped;
         Root = root;
         Files = files;
         IgnoredCount = ignored;
@@ -46,6 +49,9 @@ internal sealed class SourceTree
     /// <summary>Files left out as binary.</summary>
     public int BinaryCount { get; }
 
+    /// <summary>Paths left out as links out of the folder, dangling or looping links, linked folders, pipes or devices.</summary>
+    public IReadOnlyList<string> SkippedPaths { get; }
+
     /// <summary>Paths of text files left out for being over <see cref="MaxFileBytes"/>.</summary>
     public IReadOnlyList<string> LargeFiles { get; }
 
@@ -63,8 +69,10 @@ internal sealed class SourceTree
         string root = Path.GetFullPath(folder);
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"The folder '{folder}' does not exist.");
+        string realRoot = FileKind.RealPath(root) ?? root;   // the folder itself may be reached through a link
         var files = new List<SourceFile>();
         var large = new List<string>();
+        var skipped = new List<string>();
         int ignored = 0, binary = 0;
         var scopes = RepositoryScopes(root);
 
@@ -77,8 +85,14 @@ internal sealed class SourceTree
             foreach (var entry in entries)
             {
                 bool isDirectory = entry is DirectoryInfo;
-                if (isDirectory && (entry.Name == ".git" || entry.Attributes.HasFlag(FileAttributes.ReparsePoint)))
-                    continue;   // git's own store; symbolic links to folders could loop
+                string relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
+                if (isDirectory && entry.Name == ".git")
+                    continue;   // git's own store
+                if (isDirectory && entry.LinkTarget is not null)
+                {
+                    skipped.Add(relative);   // a linked folder could loop or lead out of the folder
+                    continue;
+                }
                 if (IsIgnored(scopes, entry.FullName, isDirectory))
                 {
                     ignored++;
@@ -89,8 +103,14 @@ internal sealed class SourceTree
                     Walk(entry.FullName);
                     continue;
                 }
-                string relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
-                var file = (FileInfo)entry;
+                // the final target, which must be a regular file inside the folder: never open anything else
+                string? target = FileKind.RealPath(entry.FullName);
+                if (target is null || !IsInside(realRoot, target) || !FileKind.IsRegularFile(target))
+                {
+                    skipped.Add(relative);
+                    continue;
+                }
+                var file = new FileInfo(target);
                 if (IsBinary(file))
                     binary++;
                 else if (file.Length > MaxFileBytes)
@@ -103,7 +123,13 @@ internal sealed class SourceTree
         }
 
         Walk(root);
-        return new SourceTree(root, files, ignored, binary, large);
+        return new SourceTree(root, files, ignored, binary, large, skipped);
+    }
+
+    private static bool IsInside(string root, string path)
+    {
+        string relative = Path.GetRelativePath(root, path);
+        return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
     }
 
     // git: the deepest .gitignore with a matching pattern decides, and within one file the last matching pattern

@@ -30,7 +30,10 @@ public sealed record EngineOptions
     /// <summary>A SentencePiece .model for checkpoints without a tokenizer inside (llama2.c .bin).</summary>
     public string? TokenizerPath { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (mostly <see cref="ArgumentOutOfRangeException"/>) naming the first invalid
+    /// setting; a HiP setting is named <c>Hip.Name</c>. The one place these rules live (HipChatClientOptions delegates here).
+    /// </summary>
     public void Validate()
     {
         if (ContextLength is int length && length <= 0)
@@ -41,8 +44,20 @@ public sealed record EngineOptions
             throw new ArgumentOutOfRangeException(nameof(PrefixCacheSlots), PrefixCacheSlots, "PrefixCacheSlots must be between 1 and 64.");
         if (!Enum.IsDefined(Attention))
             throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "Attention must be Dense or Hip.");
-        ArgumentNullException.ThrowIfNull(Hip);
+        if (!Enum.IsDefined(Device))
+            throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be Auto, Cuda or Cpu.");
+        if (Hip is null)
+            throw new ArgumentNullException(nameof(Hip), "Hip must not be null (its settings are used when Attention is Hip).");
         if (Attention == AttentionKind.Hip)
-            Hip.Validate();
+        {
+            try
+            {
+                Hip.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Hip: {e.Message}", $"{nameof(Hip)}.{e.ParamName}", e);
+            }
+        }
     }
 }

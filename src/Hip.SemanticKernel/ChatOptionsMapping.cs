@@ -14,64 +14,65 @@ namespace Hip.SemanticKernel;
 internal static class ChatOptionsMapping
 {
     /// <summary>Sampling for one request; without MaxOutputTokens it runs until end-of-sequence or a full context.</summary>
+    /// <remarks>The rules are <see cref="SamplingParams.Validate"/>'s; only the error is renamed to the ChatOptions setting.</remarks>
     public static SamplingParams ToSamplingParams(ChatOptions? options, IChatClient client)
     {
         var sampling = options?.RawRepresentationFactory?.Invoke(client) as SamplingParams ?? new SamplingParams { MaxTokens = int.MaxValue };
         if (options is null)
             return sampling;
 
-        if (options.Temperature is float temperature)
+        sampling = sampling with
         {
-            if (!(temperature >= 0f) || float.IsInfinity(temperature))
-                throw OutOfRange(nameof(ChatOptions.Temperature), temperature, "must be a finite number ≥ 0 (0 = greedy)");
-            sampling = sampling with { Temperature = temperature };
-        }
-        if (options.TopP is float topP)
-        {
-            if (!(topP > 0f && topP <= 1f))
-                throw OutOfRange(nameof(ChatOptions.TopP), topP, "must be in (0, 1] (1 = off)");
-            sampling = sampling with { TopP = topP };
-        }
-        if (options.TopK is int topK)
-        {
-            if (topK < 0)
-                throw OutOfRange(nameof(ChatOptions.TopK), topK, "must be ≥ 0 (0 = off)");
-            sampling = sampling with { TopK = topK };
-        }
-        if (options.FrequencyPenalty is float frequency)
-        {
-            if (!float.IsFinite(frequency))
-                throw OutOfRange(nameof(ChatOptions.FrequencyPenalty), frequency, "must be finite");
-            sampling = sampling with { FrequencyPenalty = frequency };
-        }
-        if (options.PresencePenalty is float presence)
-        {
-            if (!float.IsFinite(presence))
-                throw OutOfRange(nameof(ChatOptions.PresencePenalty), presence, "must be finite");
-            sampling = sampling with { PresencePenalty = presence };
-        }
-        if (options.Seed is long seed)
-            sampling = sampling with { Seed = ToInt32Seed(seed) };
-        if (options.MaxOutputTokens is int maxTokens)
-        {
-            if (maxTokens <= 0)
-                throw OutOfRange(nameof(ChatOptions.MaxOutputTokens), maxTokens, "must be > 0 (or null to run to the end of the context)");
-            sampling = sampling with { MaxTokens = maxTokens };
-        }
+            Temperature = options.Temperature ?? sampling.Temperature,
+            TopP = options.TopP ?? sampling.TopP,
+            TopK = options.TopK ?? sampling.TopK,
+            FrequencyPenalty = options.FrequencyPenalty ?? sampling.FrequencyPenalty,
+            PresencePenalty = options.PresencePenalty ?? sampling.PresencePenalty,
+            Seed = options.Seed is long seed ? ToInt32Seed(seed) : sampling.Seed,
+            MaxTokens = options.MaxOutputTokens ?? sampling.MaxTokens,
+        };
+        bool minPSet = false;
         if (options.AdditionalProperties is { } extra)
         {
             if (TryGet(extra, HipChatClient.MinPKey, out var minPValue))
             {
-                float minP = ToSingle(HipChatClient.MinPKey, minPValue);
-                if (!(minP >= 0f && minP < 1f))
-                    throw OutOfRange(HipChatClient.MinPKey, minP, "must be in [0, 1) (0 = off)");
-                sampling = sampling with { MinP = minP };
+                sampling = sampling with { MinP = ToSingle(HipChatClient.MinPKey, minPValue) };
+                minPSet = true;
             }
             if (TryGet(extra, HipChatClient.IgnoreEosKey, out var ignoreEos))
                 sampling = sampling with { StopAtEndOfSequence = !ToBoolean(HipChatClient.IgnoreEosKey, ignoreEos) };
         }
-        sampling.Validate();
+        try
+        {
+            sampling.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw Renamed(e, options, minPSet);
+        }
         return sampling;
+    }
+
+    /// <summary>SamplingParams' error under the name the caller used: a ChatOptions property, the min_p key, or the raw SamplingParams.</summary>
+    private static ArgumentOutOfRangeException Renamed(ArgumentOutOfRangeException e, ChatOptions options, bool minPSet)
+    {
+        string setting = e.ParamName ?? "";
+        string rule = e.Message.Split(" (Parameter '")[0];
+        (string Name, bool Set) source = setting switch
+        {
+            nameof(SamplingParams.Temperature) => (nameof(ChatOptions.Temperature), options.Temperature is not null),
+            nameof(SamplingParams.TopP) => (nameof(ChatOptions.TopP), options.TopP is not null),
+            nameof(SamplingParams.TopK) => (nameof(ChatOptions.TopK), options.TopK is not null),
+            nameof(SamplingParams.FrequencyPenalty) => (nameof(ChatOptions.FrequencyPenalty), options.FrequencyPenalty is not null),
+            nameof(SamplingParams.PresencePenalty) => (nameof(ChatOptions.PresencePenalty), options.PresencePenalty is not null),
+            nameof(SamplingParams.MaxTokens) => (nameof(ChatOptions.MaxOutputTokens), options.MaxOutputTokens is not null),
+            nameof(SamplingParams.MinP) => (HipChatClient.MinPKey, minPSet),
+            _ => (setting, false),
+        };
+        if (!source.Set)
+            return new ArgumentOutOfRangeException(setting, e.ActualValue, $"The SamplingParams from ChatOptions.RawRepresentationFactory: {rule}");
+        string where = source.Name == HipChatClient.MinPKey ? $"ChatOptions.AdditionalProperties[\"{source.Name}\"]" : $"ChatOptions.{source.Name}";
+        return new ArgumentOutOfRangeException(source.Name, e.ActualValue, $"{where}: {rule}");
     }
 
     /// <summary>The caller's stop strings (copied); an empty one is an <see cref="ArgumentException"/>.</summary>
@@ -125,7 +126,4 @@ internal static class ChatOptionsMapping
     };
 
     private static string Describe(object? value) => value is null ? "null" : $"'{value}' ({value.GetType().Name})";
-
-    private static ArgumentOutOfRangeException OutOfRange(string option, object value, string rule) =>
-        new(option, value, $"ChatOptions.{option} {rule}.");
 }

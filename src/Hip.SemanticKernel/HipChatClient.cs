@@ -44,12 +44,45 @@ public sealed class HipChatClient : IChatClient
     /// </summary>
     public const string JsonGrammarOptionsKey = "json_grammar";
 
-    /// <summary>Key in the last update's AdditionalProperties: the text of a tool call that the output limit cut short.</summary>
+    /// <summary>
+    /// AdditionalProperties key: the most tool calls one reply may hold (an integer ≥ 1; default
+    /// <see cref="DefaultMaxToolCalls"/>) when several are allowed. The grammar closes the reply after that many, so a
+    /// small model that keeps adding calls still ends on its own.
+    /// </summary>
+    public const string MaxToolCallsKey = "max_tool_calls";
+
+    /// <summary>Tool calls one reply may hold by default when AllowMultipleToolCalls is not false.</summary>
+    public const int DefaultMaxToolCalls = 4;
+
+    /// <summary>
+    /// Key in the last update's AdditionalProperties: the text of a tool call that the output limit cut short. The calls
+    /// complete before it still come back as <see cref="FunctionCallContent"/>s, with finish reason Length.
+    /// </summary>
     public const string IncompleteToolCallKey = "incomplete_tool_call";
 
     private readonly HipModel _model;
     private readonly bool _ownsModel;
     private readonly ILogger _logger;
+    private volatile bool _disposed;
+
+    /// <summary>
+    /// Loads the model at <paramref name="modelPath"/> (GGUF, or llama2.c with <see cref="HipChatClientOptions.TokenizerPath"/>)
+    /// in the background and serves it; the client owns the model and frees it in <see cref="Dispose"/>. Requests
+    /// made before the load ends wait for it.
+    /// </summary>
+    /// <param name="options">Optional: every setting but ModelPath, which <paramref name="modelPath"/> replaces (the options are copied).</param>
+    /// <exception cref="FileNotFoundException">The model (or tokenizer) file does not exist.</exception>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public HipChatClient(string modelPath, HipChatClientOptions? options = null, ILogger<HipChatClient>? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        var copy = options?.Clone() ?? new HipChatClientOptions();
+        copy.ModelPath = modelPath;
+        _model = new HipModel(copy);
+        _model.StartLoading();
+        _ownsModel = true;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
 
     /// <summary>Serves an already loaded engine, which stays the caller's to dispose.</summary>
     /// <param name="options">Optional: only ModelId, ChatTemplate and ChatTemplateFormat are used.</param>
@@ -61,7 +94,11 @@ public sealed class HipChatClient : IChatClient
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    /// <summary>Serves <paramref name="model"/>, loaded or still loading (requests wait); the model is not disposed here.</summary>
+    /// <summary>
+    /// Serves <paramref name="model"/>, loaded or still loading (requests wait). The model is shared, not owned: disposing
+    /// this client stops this client only (its calls throw <see cref="ObjectDisposedException"/>), and the model keeps
+    /// serving other clients until the model itself is disposed.
+    /// </summary>
     public HipChatClient(HipModel model, ILogger<HipChatClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -72,7 +109,10 @@ public sealed class HipChatClient : IChatClient
     /// <summary>The model this client serves.</summary>
     public HipModel Model => _model;
 
-    /// <summary>Provider "hip", the model file as a file:// URI, and the model id.</summary>
+    /// <summary>
+    /// Provider "hip", the model file as a file:// URI, and the model id: the same before and after loading (the
+    /// configured <see cref="HipChatClientOptions.ModelId"/>, else the file name without extension; see <see cref="HipModel.ModelId"/>).
+    /// </summary>
     public ChatClientMetadata Metadata => new(ProviderName, new Uri(Path.GetFullPath(_model.ModelPath)), _model.ModelId);
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -84,9 +124,11 @@ public sealed class HipChatClient : IChatClient
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var plan = ResponsePlan.Create(options);   // tool and response schemas compile now: what they cannot enforce fails here
-        string? instructions = string.Join("\n\n", new[] { options?.Instructions, plan.Instructions }.Where(i => !string.IsNullOrEmpty(i)));
-        var turns = ChatMessageMapping.ToTemplateMessages(messages, instructions);
+        var messageList = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var turns = new Turns(ChatMessageMapping.ToTemplateMessages(messageList, options?.Instructions),
+            plan.Instructions is null ? null : ChatMessageMapping.ToTemplateMessages(messageList, JoinInstructions(options?.Instructions, plan.Instructions)));
         var sampling = ChatOptionsMapping.ToSamplingParams(options, this);
         if (sampling.Constraint is not null && plan.Kind != ResponseKind.Text)
             throw new ArgumentException(
@@ -115,17 +157,29 @@ public sealed class HipChatClient : IChatClient
         return services.FirstOrDefault(serviceType.IsInstanceOfType);
     }
 
-    /// <summary>Frees the model only when this client made it (the engine constructor); a shared <see cref="HipModel"/> stays.</summary>
+    /// <summary>
+    /// Stops this client: later calls throw <see cref="ObjectDisposedException"/> naming <see cref="HipChatClient"/>. The
+    /// model is freed only when this client made it (the path and engine constructors; an engine passed in stays the
+    /// caller's), and requests streaming from it then end with <see cref="OperationCanceledException"/> or
+    /// <see cref="ObjectDisposedException"/>. A shared <see cref="HipModel"/> stays loaded for its other clients.
+    /// </summary>
     public void Dispose()
     {
+        _disposed = true;
         if (_ownsModel)
             _model.Dispose();
     }
 
     private sealed record Request(LoadedModel Model, IReadOnlyList<int> Prompt, IReadOnlyList<string> Stops);
 
-    private static Request Prepare(LoadedModel model, List<ChatTemplateMessage> turns, ResponsePlan plan, IReadOnlyList<string> stops, string? modelId)
+    /// <summary>The conversation as template turns, without and with the response plan's instructions (when it has some).</summary>
+    private sealed record Turns(List<ChatTemplateMessage> Plain, List<ChatTemplateMessage>? WithInstructions);
+
+    private static string JoinInstructions(string? caller, string plan) => string.IsNullOrEmpty(caller) ? plan : caller + "\n\n" + plan;
+
+    private static Request Prepare(LoadedModel model, Turns conversation, ResponsePlan plan, IReadOnlyList<string> stops, string? modelId)
     {
+        var turns = plan.NeedsInstructions(model.Template) ? conversation.WithInstructions! : conversation.Plain;
         if (modelId is not null && !NamesModel(model, modelId))
             throw new ArgumentException(
                 $"ChatOptions.ModelId '{modelId}' names another model: this client serves '{model.ModelId}' ({model.Engine.ModelPath}).",
@@ -147,9 +201,10 @@ public sealed class HipChatClient : IChatClient
             .Any(name => string.Equals(name, modelId, StringComparison.OrdinalIgnoreCase));
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Request? request, List<ChatTemplateMessage> turns, ResponsePlan plan, SamplingParams sampling,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Request? request, Turns turns, ResponsePlan plan, SamplingParams sampling,
         IReadOnlyList<string> stops, string? modelId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         request ??= Prepare(await _model.GetLoadedAsync(cancellationToken).ConfigureAwait(false), turns, plan, stops, modelId);
         var (model, prompt, allStops) = request;
         var engine = model.Engine;
@@ -224,7 +279,10 @@ public sealed class HipChatClient : IChatClient
             }
             else
             {
-                extra = new() { [IncompleteToolCallKey] = callText };   // cut short inside a call
+                // cut short inside a call: the calls already complete still come back (finish reason stays Length)
+                extra = new() { [IncompleteToolCallKey] = callText };
+                if (ToolCallParser.CompleteCalls(format, callText, plan.ToolNames) is { Count: > 0 } complete)
+                    yield return Update([.. complete.Select(ToFunctionCall)]);
             }
         }
 

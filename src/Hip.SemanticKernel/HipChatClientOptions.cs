@@ -12,7 +12,7 @@ public sealed class HipChatClientOptions
     /// <summary>The model file: GGUF, or a llama2.c checkpoint with <see cref="TokenizerPath"/>. Required.</summary>
     public string ModelPath { get; set; } = "";
 
-    /// <summary>The model's name in responses and metadata; default: GGUF general.name, else the file name.</summary>
+    /// <summary>The model's name in responses and metadata; default: the model file's name without extension (see <see cref="HipModel.ModelId"/>).</summary>
     public string? ModelId { get; set; }
 
     /// <summary>A SentencePiece .model for checkpoints without a tokenizer inside (llama2.c .bin).</summary>
@@ -46,7 +46,10 @@ public sealed class HipChatClientOptions
     /// <summary>A custom template layout; wins over <see cref="ChatTemplate"/>.</summary>
     public ChatTemplateFormat? ChatTemplateFormat { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="FileNotFoundException"/>) naming the first invalid option.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (or <see cref="FileNotFoundException"/>) naming the first invalid option.
+    /// The engine settings are checked by <see cref="EngineOptions.Validate"/>; the files, ModelId and template here.
+    /// </summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelPath))
@@ -55,29 +58,17 @@ public sealed class HipChatClientOptions
             throw new FileNotFoundException($"HipChatClientOptions.ModelPath: model file '{ModelPath}' was not found.", ModelPath);
         if (TokenizerPath is not null && !File.Exists(TokenizerPath))
             throw new FileNotFoundException($"HipChatClientOptions.TokenizerPath: tokenizer file '{TokenizerPath}' was not found.", TokenizerPath);
-        if (ContextLength is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "HipChatClientOptions.ContextLength must be > 0 (or null for the model's own).");
-        if (PrefillChunk is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(PrefillChunk), PrefillChunk, "HipChatClientOptions.PrefillChunk must be > 0 (or null for the default).");
-        if (!Enum.IsDefined(Attention))
-            throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "HipChatClientOptions.Attention must be Dense or Hip.");
-        if (PrefixCacheSlots is < 1 or > 64)
-            throw new ArgumentOutOfRangeException(nameof(PrefixCacheSlots), PrefixCacheSlots, "HipChatClientOptions.PrefixCacheSlots must be between 1 and 64.");
-        if (Hip is null)
-            throw new ArgumentNullException(nameof(Hip), "HipChatClientOptions.Hip must not be null.");
-        if (Attention == AttentionKind.Hip)
+        try
         {
-            try
-            {
-                Hip.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"HipChatClientOptions.Hip: {e.Message}", $"{nameof(Hip)}.{e.ParamName}", e);
-            }
+            ToEngineOptions().Validate();   // the engine's rules, written once in EngineOptions
         }
-        if (!Enum.IsDefined(Device))
-            throw new ArgumentOutOfRangeException(nameof(Device), Device, "HipChatClientOptions.Device must be Auto, Cuda or Cpu.");
+        catch (ArgumentException e)
+        {
+            string message = $"HipChatClientOptions.{e.Message.Split(" (Parameter '")[0]}";
+            throw e is ArgumentOutOfRangeException range
+                ? new ArgumentOutOfRangeException(e.ParamName, range.ActualValue, message)
+                : new ArgumentException(message, e.ParamName, e);
+        }
         if (ModelId is { } id && string.IsNullOrWhiteSpace(id))
             throw new ArgumentException("HipChatClientOptions.ModelId must not be blank (or null for the model's own name).", nameof(ModelId));
         try

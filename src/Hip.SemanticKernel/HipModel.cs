@@ -46,8 +46,13 @@ public sealed class HipModel : IDisposable
     /// <summary>The model file.</summary>
     public string ModelPath => _options.ModelPath;
 
-    /// <summary>The model's name: <see cref="HipChatClientOptions.ModelId"/>, else the engine's once loaded, else the file name.</summary>
-    public string ModelId => Loaded?.ModelId ?? _options.ModelId ?? Path.GetFileNameWithoutExtension(_options.ModelPath);
+    /// <summary>
+    /// The model's name in metadata and responses, the same before, during and after loading:
+    /// <see cref="HipChatClientOptions.ModelId"/> when set, else the model file's name without its extension
+    /// (<c>models/llama-3.2-1b.Q4_K_M.gguf</c> → <c>llama-3.2-1b.Q4_K_M</c>). The GGUF general.name is not used, since
+    /// it is only known after loading; requests may still name the model by it (<c>ChatOptions.ModelId</c>).
+    /// </summary>
+    public string ModelId => IdOf(_options);
 
     /// <summary>The engine, or null while it is loading (or if loading failed).</summary>
     public InferenceEngine? Engine => Loaded?.Engine;
@@ -55,10 +60,14 @@ public sealed class HipModel : IDisposable
     /// <summary>The chat template in use, or null until the model is loaded.</summary>
     public ChatTemplate? ChatTemplate => Loaded?.Template;
 
-    /// <summary>True once the engine is ready.</summary>
+    /// <summary>True once the engine is ready, and false again after <see cref="Dispose"/>.</summary>
     public bool IsLoaded => Loaded is not null;
 
-    internal LoadedModel? Loaded => _loading is { IsCompletedSuccessfully: true } loading ? loading.Result : null;
+    /// <summary>The loaded model, or null while loading, after a failed load, or once disposed.</summary>
+    internal LoadedModel? Loaded => !_disposed && _loading is { IsCompletedSuccessfully: true } loading ? loading.Result : null;
+
+    /// <summary>The rule of <see cref="ModelId"/>: the configured id, else the file name without extension.</summary>
+    internal static string IdOf(HipChatClientOptions options) => options.ModelId ?? Path.GetFileNameWithoutExtension(options.ModelPath);
 
     /// <summary>Starts loading on a worker thread if it has not started; returns at once.</summary>
     public void StartLoading() => _ = GetLoading();
@@ -73,7 +82,9 @@ public sealed class HipModel : IDisposable
         var loading = GetLoading();
         try
         {
-            return await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var loaded = await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(_disposed, this);   // disposed while the caller waited
+            return loaded;
         }
         catch (Exception e) when (loading.IsFaulted && e is not OperationCanceledException)
         {
@@ -103,8 +114,7 @@ public sealed class HipModel : IDisposable
                 engine.KvCacheBytes, engine.ContextLength, engine.DeviceDescription, engine.LoadTime.TotalMilliseconds, loaded.Template.Name);
             lock (_gate)
             {
-                if (_disposed)
-                    throw new ObjectDisposedException(nameof(HipModel));
+                ObjectDisposedException.ThrowIf(_disposed, this);
             }
             return loaded;
         }
@@ -116,7 +126,12 @@ public sealed class HipModel : IDisposable
         }
     }
 
-    /// <summary>Frees the engine (if this model loaded it); a load still running frees it when it ends.</summary>
+    /// <summary>
+    /// Frees the engine (if this model loaded it; requests streaming from it end with an
+    /// <see cref="OperationCanceledException"/> or <see cref="ObjectDisposedException"/>); a load still running frees it
+    /// when it ends. Afterwards <see cref="IsLoaded"/> is false and every request throws <see cref="ObjectDisposedException"/>
+    /// naming <see cref="HipModel"/>.
+    /// </summary>
     public void Dispose()
     {
         Task<LoadedModel>? loading;

@@ -16,7 +16,7 @@ internal sealed record LoadedModel(
     {
         var template = options.ResolveChatTemplate() ?? ModelTemplate(engine);
         var encoder = new ChatTemplateEncoder(engine.Tokenizer, engine.Metadata);
-        return new LoadedModel(engine, options.ModelId ?? engine.ModelId, template, encoder,
+        return new LoadedModel(engine, HipModel.IdOf(options), template, encoder,
             encoder.EndOfTurnTokenIds(template), template.EndOfTurnMarkers);
     }
 

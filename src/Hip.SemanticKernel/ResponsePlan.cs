@@ -30,8 +30,14 @@ internal sealed class ResponsePlan
     /// <summary>Tools to describe in the prompt.</summary>
     public IReadOnlyList<ChatTemplateTool> OfferedTools { get; }
 
-    /// <summary>System text asking for JSON, when a JSON response format is requested.</summary>
+    /// <summary>
+    /// System text asking for JSON (with the schema, compact), when a JSON response format is requested. The client
+    /// sends it only to chat templates (<see cref="NeedsInstructions"/>): the grammar enforces the format either way.
+    /// </summary>
     public string? Instructions { get; }
+
+    /// <summary>The most calls the reply may hold (1 when a single call is asked for).</summary>
+    public int MaxCalls => _maxCalls;
 
     /// <summary>Names of the offered tools.</summary>
     public ICollection<string> ToolNames => [.. _tools.Select(t => t.Name)];
@@ -49,7 +55,7 @@ internal sealed class ResponsePlan
             {
                 document = Compile(schema, bounds, "ChatOptions.ResponseFormat schema");
                 string name = json.SchemaName is { Length: > 0 } n ? $" ({n}{(json.SchemaDescription is { Length: > 0 } d ? ": " + d : "")})" : "";
-                instructions = $"Reply with JSON only, matching this JSON schema{name}: {JsonSerializer.Serialize(schema)}";
+                instructions = $"Reply with JSON only, matching this JSON schema{name}: {CompactSchema(schema)}";
             }
             else
             {
@@ -80,7 +86,7 @@ internal sealed class ResponsePlan
         var offered = declarations.Select(d => new ChatTemplateTool(d.Name, d.Description, d.JsonSchema.GetRawText())).ToList();
         // one call when the caller says so, or names the function to call (as hosted models answer a named tool choice)
         int maxCalls = options?.AllowMultipleToolCalls == false || options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: not null }
-            ? 1 : ToolCallFormat.MaxCalls;
+            ? 1 : MaxToolCalls(options);
 
         var kind = tools.Count == 0 ? (document is null ? ResponseKind.Text : ResponseKind.Document)
             : options!.ToolMode is RequiredChatToolMode ? ResponseKind.Calls
@@ -90,6 +96,13 @@ internal sealed class ResponsePlan
             instructions = null;
         return new ResponsePlan(kind, offered, tools, document, maxCalls, instructions);
     }
+
+    /// <summary>
+    /// Whether <see cref="Instructions"/> belong in the prompt of <paramref name="template"/>: a chat model reads a system
+    /// message and writes better JSON for it; a base model on the plain template would only spend context on it (the
+    /// whole schema can take most of a small context), and the grammar already enforces the format.
+    /// </summary>
+    public bool NeedsInstructions(ChatTemplate template) => Instructions is not null && template.Family != ChatTemplateFamily.Plain;
 
     /// <summary>The constraint for one generation on <paramref name="model"/>, or null for free text.</summary>
     public GrammarConstraint? CreateConstraint(LoadedModel model, out ToolCallFormat format)
@@ -141,6 +154,42 @@ internal sealed class ResponsePlan
             return bounds;
         }
         return JsonGrammarOptions.Default;
+    }
+
+    /// <summary>AdditionalProperties <see cref="HipChatClient.MaxToolCallsKey"/>, else <see cref="HipChatClient.DefaultMaxToolCalls"/>.</summary>
+    private static int MaxToolCalls(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } extra)
+            return HipChatClient.DefaultMaxToolCalls;
+        foreach (var (key, value) in extra)
+        {
+            if (!string.Equals(key, HipChatClient.MaxToolCallsKey, StringComparison.OrdinalIgnoreCase))
+                continue;
+            int? count = value switch
+            {
+                int i => i,
+                long l when l is >= 1 and <= int.MaxValue => (int)l,
+                string t when int.TryParse(t, out int parsed) => parsed,
+                JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt32(out int parsed) => parsed,
+                _ => null,
+            };
+            if (count is not int calls)
+                throw new ArgumentException(
+                    $"ChatOptions.AdditionalProperties[\"{key}\"] is {value ?? "null"} ({value?.GetType().Name ?? "null"}), expected an integer ≥ 1.", key);
+            if (calls < 1)
+                throw new ArgumentOutOfRangeException(key, calls, $"ChatOptions.AdditionalProperties[\"{key}\"] must be ≥ 1.");
+            return calls;
+        }
+        return HipChatClient.DefaultMaxToolCalls;
+    }
+
+    /// <summary>The schema without whitespace and without its "$schema" annotation.</summary>
+    private static string CompactSchema(JsonElement schema)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText());
+        if (node is System.Text.Json.Nodes.JsonObject root)
+            root.Remove("$schema");
+        return node?.ToJsonString() ?? "null";
     }
 
     private static Grammar Compile(JsonElement schema, JsonGrammarOptions bounds, string what)

@@ -9,8 +9,8 @@ namespace Hip.SemanticKernel;
 /// </summary>
 internal sealed class ToolCallFormat
 {
-    /// <summary>Calls in one reply when the caller allows several (AllowMultipleToolCalls not false).</summary>
-    public const int MaxCalls = 8;
+    /// <summary>The most calls a syntax that allows several takes; the request's own bound (max_tool_calls) is usually lower.</summary>
+    public const int MaxCalls = 64;
 
     private ToolCallFormat(ChatTemplateToolSyntax syntax, string trigger, GrammarTextMode autoTextMode, int maxCalls, string[] markers) =>
         (Syntax, Trigger, AutoTextMode, MaxCallsPerReply, Markers) = (syntax, trigger, autoTextMode, maxCalls, markers);

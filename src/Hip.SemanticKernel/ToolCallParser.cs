@@ -27,6 +27,90 @@ internal static class ToolCallParser
         }
     }
 
+    /// <summary>
+    /// The calls that were complete when the output was cut inside a later one (max tokens): every whole call before the
+    /// cut, in order; empty when none was complete. Only names among <paramref name="toolNames"/> count.
+    /// </summary>
+    public static IReadOnlyList<ParsedToolCall> CompleteCalls(ToolCallFormat format, string text, ICollection<string> toolNames)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var items = format.Syntax switch
+        {
+            ChatTemplateToolSyntax.Llama3 => [],   // one call per reply: nothing before the cut
+            ChatTemplateToolSyntax.Hermes => HermesBlocks(text),
+            _ => WholeArrayItems(text, format.Syntax == ChatTemplateToolSyntax.Mistral ? "[TOOL_CALLS]" : "\"tool_calls\""),
+        };
+        var calls = new List<ParsedToolCall>();
+        foreach (string item in items)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(item);
+                if (Call(document.RootElement, format) is not { } call || !toolNames.Contains(call.Name))
+                    break;
+                calls.Add(call);
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+        }
+        return calls;
+    }
+
+    private static IEnumerable<string> HermesBlocks(string text)
+    {
+        for (int at = text.IndexOf("<tool_call>", StringComparison.Ordinal); at >= 0; at = text.IndexOf("<tool_call>", at, StringComparison.Ordinal))
+        {
+            int start = at + "<tool_call>".Length;
+            int end = text.IndexOf("</tool_call>", start, StringComparison.Ordinal);
+            if (end < 0)
+                yield break;
+            yield return text[start..end];
+            at = end;
+        }
+    }
+
+    /// <summary>The whole objects of the first array after <paramref name="anchor"/>, up to the first one cut short.</summary>
+    private static IEnumerable<string> WholeArrayItems(string text, string anchor)
+    {
+        int at = text.IndexOf(anchor, StringComparison.Ordinal);
+        if (at < 0 || text.IndexOf('[', at + anchor.Length) is var open && open < 0)
+            yield break;
+        int depth = 0, itemStart = -1;
+        bool inString = false, escaped = false;
+        for (int i = open + 1; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (inString)
+            {
+                if (escaped)
+                    escaped = false;
+                else if (c == '\\')
+                    escaped = true;
+                else if (c == '"')
+                    inString = false;
+                continue;
+            }
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '{' or '[':
+                    if (depth++ == 0)
+                        itemStart = i;
+                    break;
+                case '}' or ']':
+                    if (depth == 0)
+                        yield break;   // the array's own end
+                    if (--depth == 0)
+                        yield return text[itemStart..(i + 1)];
+                    break;
+            }
+        }
+    }
+
     private static List<ParsedToolCall>? ParseCallObjects(string json, ToolCallFormat format, bool wrapped)
     {
         using var document = JsonDocument.Parse(json);

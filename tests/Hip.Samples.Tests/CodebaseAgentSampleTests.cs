@@ -59,6 +59,58 @@ public sealed class CodebaseAgentSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_NoContextOption_SizesTheContextToTheFolder()
+    {
+        Write("story.txt", "Tom had a red ball.\n");
+
+        var result = await SampleRunner.RunAsync(Sample, _folder.FullName, "--question", "Who?", "--max-tokens", "4");
+
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Matches(@"context sized to [\d,]+ tokens for this folder", result.Errors);
+        Assert.Contains("> Who?", result.Output);
+    }
+
+    [Fact]
+    public async Task Run_LinksPipesAndLoops_AreSkippedNeverRead()
+    {
+        if (OperatingSystem.IsWindows())
+            return;   // symbolic links and named pipes as on Linux and macOS
+        var outside = Directory.CreateTempSubdirectory("hip-codebase-outside-");
+        try
+        {
+            File.WriteAllText(Path.Combine(outside.FullName, "secret.txt"), "PASSWORD-1234\n");
+            Write("story.txt", "Tom had a red ball.\n");
+            Write("inner.txt", "Lily liked the park.\n");
+            string root = _folder.FullName;
+            File.CreateSymbolicLink(Path.Combine(root, "leak.txt"), Path.Combine(outside.FullName, "secret.txt"));   // a file link out
+            Directory.CreateSymbolicLink(Path.Combine(root, "out"), outside.FullName);                                 // a folder link out
+            File.CreateSymbolicLink(Path.Combine(root, "via.txt"), Path.Combine(root, "out", "secret.txt"));           // out through a folder link
+            File.CreateSymbolicLink(Path.Combine(root, "dangling.txt"), Path.Combine(root, "missing.txt"));
+            File.CreateSymbolicLink(Path.Combine(root, "loop-a.txt"), Path.Combine(root, "loop-b.txt"));
+            File.CreateSymbolicLink(Path.Combine(root, "loop-b.txt"), Path.Combine(root, "loop-a.txt"));
+            File.CreateSymbolicLink(Path.Combine(root, "alias.txt"), Path.Combine(root, "inner.txt"));                // inside: kept
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(root, "pipe.txt")))
+                mkfifo.WaitForExit();
+
+            var result = await SampleRunner.RunAsync(Sample, root, "--question", "What is the password?", "--max-tokens", "4", "--context", "2048");
+
+            Assert.True(result.ExitCode == 0, result.Errors);
+            Assert.DoesNotContain("PASSWORD", result.Output + result.Errors);
+            Assert.Matches(@"\d+ tokens  story\.txt\n", result.Errors);
+            Assert.Matches(@"\d+ tokens  alias\.txt\n", result.Errors);
+            var left = Regex.Match(result.Errors, @"left out: .*, (\d+) not regular files inside the folder .*: (.*)");
+            Assert.True(left.Success, result.Errors);
+            Assert.Equal(7, Number(left));
+            foreach (string name in new[] { "leak.txt", "out", "via.txt", "dangling.txt", "loop-a.txt", "loop-b.txt", "pipe.txt" })
+                Assert.Contains(name, left.Groups[2].Value);
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Run_UnknownOption_PrintsUsage()
     {
         var result = await SampleRunner.RunAsync(Sample, "--bogus");

@@ -83,6 +83,20 @@ public sealed class ChatOptionsMappingTests
     }
 
     [Fact]
+    public void ToSamplingParams_Rules_AreSamplingParamsOwnUnderTheCallersName()
+    {
+        var fromOptions = Assert.Throws<ArgumentOutOfRangeException>(() => ChatOptionsMapping.ToSamplingParams(new ChatOptions { MaxOutputTokens = -3 }, s_client));
+        var fromRaw = Assert.Throws<ArgumentOutOfRangeException>(() => ChatOptionsMapping.ToSamplingParams(
+            new ChatOptions { Temperature = 0.5f, RawRepresentationFactory = _ => new SamplingParams { TopP = 2f } }, s_client));
+        var rule = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingParams { MaxTokens = -3 }.Validate());
+
+        Assert.Equal("MaxOutputTokens", fromOptions.ParamName);
+        Assert.StartsWith("ChatOptions.MaxOutputTokens: " + rule.Message.Split(" (Parameter")[0], fromOptions.Message);
+        Assert.Equal("TopP", fromRaw.ParamName);
+        Assert.Contains("RawRepresentationFactory", fromRaw.Message);
+    }
+
+    [Fact]
     public void ToInt32Seed_SeedsOutsideInt32_FoldDeterministically()
     {
         Assert.Equal(42, ChatOptionsMapping.ToInt32Seed(42));

@@ -119,4 +119,14 @@ public sealed class ResponsePlanTests
         Assert.True(constraint.IsComplete);
         Assert.Single(ToolCallParser.TryParse(format, constraint.GrammarText, ["add"])!);
     }
+
+    [Fact]
+    public void Create_SeveralCallsAllowed_BoundedByDefaultAndByTheOption()
+    {
+        Assert.Equal(HipChatClient.DefaultMaxToolCalls, ResponsePlan.Create(new ChatOptions { Tools = [s_add] }).MaxCalls);
+        Assert.Equal(2, ResponsePlan.Create(new ChatOptions { Tools = [s_add], AdditionalProperties = new() { [HipChatClient.MaxToolCallsKey] = 2 } }).MaxCalls);
+        Assert.Equal(1, ResponsePlan.Create(new ChatOptions { Tools = [s_add], AllowMultipleToolCalls = false, AdditionalProperties = new() { ["MAX_TOOL_CALLS"] = 5 } }).MaxCalls);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ResponsePlan.Create(new ChatOptions { Tools = [s_add], AdditionalProperties = new() { [HipChatClient.MaxToolCallsKey] = 0 } }));
+        Assert.Throws<ArgumentException>(() => ResponsePlan.Create(new ChatOptions { Tools = [s_add], AdditionalProperties = new() { [HipChatClient.MaxToolCallsKey] = "many" } }));
+    }
 }

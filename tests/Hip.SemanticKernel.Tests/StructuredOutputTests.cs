@@ -108,4 +108,56 @@ public sealed class StructuredOutputTests
             Assert.NotNull(JsonSerializer.Deserialize<Forecast>(response.Text, AIJsonUtilities.DefaultOptions));
         }
     }
+
+    private const string IndentedSchema = """
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "type": "object",
+          "properties": { "name": { "type": "string" }, "age": { "type": "integer" } },
+          "required": [ "name", "age" ]
+        }
+        """;
+
+    [Fact]
+    public async Task GetResponse_SchemaOnThePlainTemplate_StaysOutOfThePrompt()
+    {
+        using var client = new HipChatClient(SharedModel.Engine);   // plain template: a base model
+        using var schema = JsonDocument.Parse(IndentedSchema);
+        var plain = await client.GetResponseAsync("Once upon a time", new ChatOptions { Temperature = 0, MaxOutputTokens = 1 });
+
+        var json = await client.GetResponseAsync("Once upon a time",
+            new ChatOptions { Temperature = 0, MaxOutputTokens = 1, ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement) });
+
+        Assert.Equal(plain.Usage!.InputTokenCount, json.Usage!.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task GetResponse_SchemaOnAChatTemplate_IsInThePromptCompact()
+    {
+        using var client = new HipChatClient(SharedModel.Engine, new HipChatClientOptions { ChatTemplate = "chatml" });
+        using var schema = JsonDocument.Parse(IndentedSchema);
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 1, ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement) };
+        var plain = await client.GetResponseAsync("Once upon a time", new ChatOptions { Temperature = 0, MaxOutputTokens = 1 });
+
+        var json = await client.GetResponseAsync("Once upon a time", options);
+        string instructions = ResponsePlan.Create(options).Instructions!;
+
+        Assert.True(json.Usage!.InputTokenCount > plain.Usage!.InputTokenCount);
+        Assert.Contains("""{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}""", instructions);
+        Assert.DoesNotContain("$schema", instructions);
+    }
+
+    [Fact]
+    public void JsonGrammarOptions_Defaults_ShortStringsAndKeyCapFromTheOption()
+    {
+        Assert.Equal(128, JsonGrammarOptions.Default.MaxStringLength);
+        const string dictionary = """{"type":"object","additionalProperties":{"type":"integer"}}""";
+        var narrow = Grammar.FromJsonSchema(dictionary, new JsonGrammarOptions { MaxPropertyNameLength = 4 });
+        var wide = Grammar.FromJsonSchema(dictionary, new JsonGrammarOptions { MaxPropertyNameLength = 100 });
+        string key80 = new('k', 80);
+
+        Assert.True(narrow.Matches("""{"abcd":1}"""));
+        Assert.False(narrow.IsPrefix("""{"abcde"""));
+        Assert.True(wide.Matches($$"""{"{{key80}}":1}"""));
+    }
 }

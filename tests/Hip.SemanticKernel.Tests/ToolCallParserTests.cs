@@ -45,4 +45,31 @@ public sealed class ToolCallParserTests
         Assert.Null(ToolCallParser.TryParse(ToolCallFormat.Llama3, """{"name": "mul", "parameters": {"a": 1}}""", s_names));
         Assert.Null(ToolCallParser.TryParse(ToolCallFormat.Json, """{"city": "Paris"}""", s_names));   // a JSON answer, not a call
     }
+
+    [Theory]
+    [InlineData(ChatTemplateToolSyntax.Json, """{"tool_calls": [{"name": "add", "arguments": {"a": 1}}, {"name": "neg", "arguments": {"a": "}{"}}, {"name": "add", "argu""", 2)]
+    [InlineData(ChatTemplateToolSyntax.Json, """{"tool_calls": [{"name": "add", "argu""", 0)]
+    [InlineData(ChatTemplateToolSyntax.Mistral, """[TOOL_CALLS] [{"name": "neg", "arguments": {"a": 3}}, {"na""", 1)]
+    [InlineData(ChatTemplateToolSyntax.Hermes, "<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}}\n</tool_call>\n<tool_call>\n{\"name\": \"ne", 1)]
+    [InlineData(ChatTemplateToolSyntax.Llama3, """{"name": "neg", "parameters": {"a": """, 0)]
+    public void CompleteCalls_CutInsideALaterCall_ReturnsTheWholeOnesBefore(ChatTemplateToolSyntax syntax, string text, int complete)
+    {
+        var format = ToolCallFormat.For(syntax);
+
+        Assert.Null(ToolCallParser.TryParse(format, text, s_names));
+        var calls = ToolCallParser.CompleteCalls(format, text, s_names);
+
+        Assert.Equal(complete, calls.Count);
+        Assert.All(calls, c => Assert.Contains(c.Name, s_names));
+    }
+
+    [Fact]
+    public void CallsGrammar_TwoCallsAllowed_RejectsAThird()
+    {
+        const string two = """{"tool_calls": [{"name": "add", "arguments": {"a": 1}}, {"name": "neg", "arguments": {"a": 2}}""";
+        var grammar = ToolCallFormat.Json.CallsGrammar(s_tools, maxCalls: 2);
+
+        Assert.True(grammar.Matches(two + "]}"));
+        Assert.False(grammar.IsPrefix(two + ","));
+    }
 }

@@ -9,8 +9,14 @@ public sealed record JsonGrammarOptions
     /// <summary>The defaults below.</summary>
     public static JsonGrammarOptions Default { get; } = new();
 
-    /// <summary>Characters in a string without maxLength (a larger minLength wins).</summary>
-    public int MaxStringLength { get; init; } = 512;
+    /// <summary>
+    /// Characters in a string without maxLength (a larger minLength wins). 128 lets a small model with a short context
+    /// finish a document; raise it for long free text.
+    /// </summary>
+    public int MaxStringLength { get; init; } = 128;
+
+    /// <summary>Characters in a property name of an object whose keys are free (dictionaries, any JSON).</summary>
+    public int MaxPropertyNameLength { get; init; } = 64;
 
     /// <summary>Items in an array without maxItems (a larger minItems wins).</summary>
     public int MaxItems { get; init; } = 64;
@@ -49,6 +55,7 @@ public sealed record JsonGrammarOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxStringLength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPropertyNameLength);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxItems);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxProperties);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxAnyDepth);

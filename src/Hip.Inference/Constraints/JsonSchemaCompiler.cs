@@ -51,8 +51,6 @@ internal sealed class JsonSchemaCompiler
         ["ipv4"] = @"^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$",
     };
 
-    private const int FreeKeyLength = 64;
-
     private readonly JsonElement _root;
     private readonly JsonGrammarOptions _options;
     private readonly Dictionary<(string Pointer, int Depth), GrammarNode> _refs = [];
@@ -91,7 +89,7 @@ internal sealed class JsonSchemaCompiler
         }
         else
         {
-            var key = new StringNode(0, FreeKeyLength, null);
+            var key = new StringNode(0, _options.MaxPropertyNameLength, null);
             var inner = Any(depth - 1, objectOnly: false);
             var obj = new ObjectNode(key, inner, _options.MaxProperties, ws);
             node = objectOnly ? obj : new ChoiceNode([obj, new ArrayNode(inner, 0, _options.MaxItems, ws), Scalars()]);
@@ -470,7 +468,7 @@ internal sealed class JsonSchemaCompiler
                 ? CompileSchema(schema, path + "/additionalProperties", refDepth)
                 : Any(_options.MaxAnyDepth - 1, objectOnly: false);
             int cap = Math.Min(_options.MaxProperties, maxProperties ?? int.MaxValue);
-            return value.IsSatisfiable ? new ObjectNode(new StringNode(0, FreeKeyLength, null), value, cap, ws) : new ObjectNode([], ws);
+            return value.IsSatisfiable ? new ObjectNode(new StringNode(0, _options.MaxPropertyNameLength, null), value, cap, ws) : new ObjectNode([], ws);
         }
 
         var list = new List<(string Name, GrammarNode Value, bool Required)>();

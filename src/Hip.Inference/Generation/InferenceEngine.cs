@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Hip.Kernels;
+using ILGPU.Runtime;
 
 namespace Hip.Inference;
 
@@ -17,6 +18,11 @@ public sealed class InferenceEngine : IDisposable
     private readonly Sampler _sampler;
     private readonly float[] _logits;
     private readonly SemaphoreSlim _turn = new(1, 1);
+    // Dispose: cancels every request (linked into each) and takes _device, which every device step holds, before freeing.
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Lock _device = new();
+    private readonly float[] _winnerLogit = new float[1];
+    private volatile bool _disposed;
     private readonly int _prefillChunk;
 
     public string ModelPath { get; }
@@ -128,6 +134,7 @@ public sealed class InferenceEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(promptTokens);
         ArgumentNullException.ThrowIfNull(sampling);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         sampling.Validate();
         if (promptTokens.Count == 0)
             throw new ArgumentException("The prompt has no tokens; give at least the begin-of-sequence token.", nameof(promptTokens));
@@ -146,6 +153,8 @@ public sealed class InferenceEngine : IDisposable
     {
         var watch = Stopwatch.StartNew();
         status.PromptTokens = prompt.Length;
+        using var request = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        cancellationToken = request.Token;   // the caller's token, or Dispose
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         status.QueueTime = watch.Elapsed;
         status.Finish = GenerationFinish.Cancelled;   // until a normal end says otherwise
@@ -160,14 +169,21 @@ public sealed class InferenceEngine : IDisposable
             for (int produced = 0; produced < sampling.MaxTokens; produced++)
             {
                 int next;
-                if (onDevice)
+                lock (_device)
                 {
-                    next = _model.ArgMaxToInput();
-                }
-                else
-                {
-                    _model.ReadLogits(_logits);
-                    next = _sampler.Sample(_logits, sampling, random);
+                    ThrowIfDisposedOrCancelled(cancellationToken);
+                    if (onDevice)
+                    {
+                        next = _model.ArgMaxToInput();   // NaN ranks as +∞: the winner's own logit tells a finite row
+                        _model.Logits.SubView(next, 1).CopyToCPU(_winnerLogit);
+                        if (!float.IsFinite(_winnerLogit[0]))
+                            throw new NonFiniteLogitsException(cache.Length, next, _winnerLogit[0]);
+                    }
+                    else
+                    {
+                        _model.ReadLogits(_logits);
+                        next = _sampler.Sample(_logits, sampling, random, position: cache.Length);
+                    }
                 }
                 if (sampling.StopAtEndOfSequence && Tokenizer.IsEndOfGeneration(next) && sampling.Constraint is null)
                 {
@@ -194,9 +210,13 @@ public sealed class InferenceEngine : IDisposable
                     status.Finish = GenerationFinish.ContextFull;
                     yield break;
                 }
-                if (!onDevice)
-                    _model.SetTokens([next]);
-                _model.Forward(1, cache);
+                lock (_device)
+                {
+                    ThrowIfDisposedOrCancelled(cancellationToken);
+                    if (!onDevice)
+                        _model.SetTokens([next]);
+                    _model.Forward(1, cache);
+                }
                 slot.Tokens.Add(next);
             }
         }
@@ -209,27 +229,58 @@ public sealed class InferenceEngine : IDisposable
     // Reuses the longest cached prefix of the prompt, then prefills the rest in chunks.
     private PrefixCache.Slot Prefill(int[] prompt, GenerationStatus status, CancellationToken cancellationToken)
     {
-        var slot = _prefixes.Acquire(prompt, out int reused);
+        PrefixCache.Slot slot;
+        int reused;
+        lock (_device)
+        {
+            ThrowIfDisposedOrCancelled(cancellationToken);
+            slot = _prefixes.Acquire(prompt, out reused);
+        }
         status.CachedPromptTokens = reused;
         status.PrefillProgress?.Report(reused);
         for (int start = reused; start < prompt.Length; start += _model.MaxBatch)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(_model.MaxBatch, prompt.Length - start);
-            _model.SetTokens(prompt.AsSpan(start, count));
-            _model.Forward(count, slot.Cache);
+            lock (_device)
+            {
+                ThrowIfDisposedOrCancelled(cancellationToken);
+                _model.SetTokens(prompt.AsSpan(start, count));
+                _model.Forward(count, slot.Cache);
+            }
             slot.Tokens.AddRange(prompt.AsSpan(start, count));
             status.PrefillProgress?.Report(start + count);
         }
         return slot;
     }
 
+    /// <summary>Inside a device step: a disposed engine (its memory may be freed) or a cancelled request stops here.</summary>
+    private void ThrowIfDisposedOrCancelled(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Cancels the requests in flight and queued (they end with <see cref="OperationCanceledException"/> or
+    /// <see cref="ObjectDisposedException"/>), waits for the device step running now to finish, then frees the device
+    /// memory. Safe to call while requests stream, from any thread, more than once.
+    /// </summary>
     public void Dispose()
     {
-        _prefixes.Dispose();
-        _model.Dispose();
-        if (_ownsGpu)
-            _gpu.Dispose();
-        _turn.Dispose();
+        lock (_device)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;   // every later device step sees it under this lock and throws
+        }
+        _disposing.Cancel();
+        lock (_device)          // no step runs now, and none will start
+        {
+            _prefixes.Dispose();
+            _model.Dispose();
+            if (_ownsGpu)
+                _gpu.Dispose();
+        }
+        // _turn and _disposing stay undisposed: a request still leaving releases _turn, and neither holds a native handle
     }
 }

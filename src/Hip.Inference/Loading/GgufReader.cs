@@ -104,8 +104,9 @@ public static class GgufReader
             tensors.Add(new GgufTensorInfo(name, dims, ggmlType, (long)offset));
         }
 
-        // data section: each supported tensor must lie inside the file
+        // data section: each supported tensor must lie inside the file, and no two may share bytes
         long dataOffset = AlignUp(r.Position, alignment);
+        var extents = new List<(long Start, long End, string Name)>(tensors.Count);
         foreach (var t in tensors)
         {
             if (t.Offset % alignment != 0)
@@ -119,8 +120,11 @@ public static class GgufReader
                 if (start > r.Length || bytes > r.Length - start)
                     throw new InvalidDataException(
                         $"{path}: tensor '{Show(t.Name)}' {t.TypeName} {t.DimsText} needs bytes {start}..{start + bytes}, but the file is {r.Length} bytes.");
+                extents.Add((start, start + bytes, t.Name));
             }
         }
+        CheckNoOverlap(path, extents);
+        CheckBlockCount(path, metadata, tensors.Count);
 
         return new GgufFile
         {
@@ -132,6 +136,42 @@ public static class GgufReader
             DataOffset = dataOffset,
             FileBytes = r.Length,
         };
+    }
+
+    /// <summary>
+    /// Tensors that share bytes would make the loader allocate far more than the file holds (a small file whose every
+    /// tensor points at the same data): refused, so the data read is at most the data section.
+    /// </summary>
+    private static void CheckNoOverlap(string path, List<(long Start, long End, string Name)> extents)
+    {
+        extents.Sort((x, y) => x.Start != y.Start ? x.Start.CompareTo(y.Start) : x.End.CompareTo(y.End));
+        for (int i = 1; i < extents.Count; i++)
+        {
+            var (previous, next) = (extents[i - 1], extents[i]);
+            if (next.Start < previous.End)
+                throw new InvalidDataException(
+                    $"{path}: tensors '{Show(previous.Name)}' (bytes {previous.Start}..{previous.End}) and '{Show(next.Name)}' " +
+                    $"(bytes {next.Start}..{next.End}) overlap; every tensor needs bytes of its own in the data section.");
+        }
+    }
+
+    /// <summary>Each block (layer) has tensors of its own, so a block count above the tensor count is corrupt, not a big model.</summary>
+    private static void CheckBlockCount(string path, Dictionary<string, object> metadata, int tensorCount)
+    {
+        if (!metadata.TryGetValue(GgufKeys.Architecture, out var name) || name is not string architecture)
+            return;   // missing or mistyped: reported where the architecture is read
+        string key = GgufKeys.BlockCount(architecture);
+        if (!metadata.TryGetValue(key, out var value))
+            return;
+        long blocks = value switch
+        {
+            byte or sbyte or short or ushort or int or uint or long => Convert.ToInt64(value),
+            ulong u => u > long.MaxValue ? long.MaxValue : (long)u,
+            _ => 0,   // a wrong type is reported where the value is read
+        };
+        if (blocks < 0 || blocks > tensorCount)
+            throw new InvalidDataException(
+                $"{path}: metadata '{Show(key)}' is {blocks}, but the file has {tensorCount} tensors and every block needs tensors of its own.");
     }
 
     /// <summary>A name from the file as it appears in messages: control characters escaped, at most 64 characters.</summary>

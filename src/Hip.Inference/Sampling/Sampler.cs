@@ -34,8 +34,16 @@ public sealed class Sampler
     }
 
     /// <summary>Picks the next token from <paramref name="logits"/> (modified in place by penalties).</summary>
-    public int Sample(Span<float> logits, SamplingParams p, Random random)
+    /// <exception cref="NonFiniteLogitsException">The row holds a NaN or +∞, or only -∞.</exception>
+    public int Sample(Span<float> logits, SamplingParams p, Random random) => Sample(logits, p, random, position: null);
+
+    /// <summary>
+    /// As the other overload; <paramref name="position"/> (the sequence position whose next token this is) goes into the
+    /// error when the logits are not finite.
+    /// </summary>
+    public int Sample(Span<float> logits, SamplingParams p, Random random, int? position)
     {
+        NonFiniteLogitsException.ThrowIfNotSamplable(logits, position);   // before the constraint adds its own -∞
         foreach (int id in _seen)
             logits[id] -= p.FrequencyPenalty * _counts[id] + p.PresencePenalty;
         if (p.Constraint is { } constraint)
@@ -44,21 +52,22 @@ public sealed class Sampler
             if (float.IsNegativeInfinity(logits[Hip.Kernels.ArgMax.Reference(logits)]))
                 throw new InvalidOperationException("The token constraint allows no next token: the grammar and the vocabulary do not fit together.");
         }
-        if (p.IsGreedy)
+        if (p.IsGreedy)   // also every temperature below SamplingParams.GreedyBelowTemperature
             return Hip.Kernels.ArgMax.Reference(logits);
 
+        // scale after subtracting the maximum: (logit - max) / T is ≤ 0 and never overflows to +∞ or NaN, however small T
         int n = logits.Length;
+        float max = logits[Hip.Kernels.ArgMax.Reference(logits)];
         float inverseTemperature = 1f / p.Temperature;
         for (int i = 0; i < n; i++)
         {
-            _keys[i] = -logits[i] * inverseTemperature;
+            _keys[i] = -((logits[i] - max) * inverseTemperature);   // ≥ 0; +∞ for a ruled-out token
             _ids[i] = i;
         }
         Array.Sort(_keys, _ids, 0, n);   // most likely first; equal logits keep no particular order, ids break ties below
         int count = p.TopK > 0 ? Math.Min(p.TopK, n) : n;
 
-        // softmax over the kept candidates (max first, so exp never overflows)
-        float max = -_keys[0];
+        // softmax over the kept candidates: keys are already shifted so the most likely is 0, exp never overflows
         double sum = 0;
         for (int i = 0; i < count; i++)
         {
@@ -67,7 +76,7 @@ public sealed class Sampler
                 count = i;
                 break;
             }
-            float prob = MathF.Exp(-_keys[i] - max);
+            float prob = MathF.Exp(-_keys[i]);
             _keys[i] = prob;
             sum += prob;
         }

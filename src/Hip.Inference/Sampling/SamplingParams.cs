@@ -3,6 +3,13 @@ namespace Hip.Inference;
 /// <summary>Per-request decoding settings. Temperature 0 is greedy (argmax on the device).</summary>
 public sealed record SamplingParams
 {
+    /// <summary>
+    /// Temperatures below this act greedily (argmax): dividing logits by a smaller one only amplifies rounding, and
+    /// 1/T overflows float for T below about 3e-39.
+    /// </summary>
+    public const float GreedyBelowTemperature = 1e-4f;
+
+    /// <summary>Softmax temperature: higher is more random; 0 (or anything below <see cref="GreedyBelowTemperature"/>) is greedy.</summary>
     public float Temperature { get; init; } = 0.8f;
     /// <summary>Keep only the K most likely tokens; 0 turns it off.</summary>
     public int TopK { get; init; }
@@ -25,7 +32,8 @@ public sealed record SamplingParams
 
     public static SamplingParams Greedy { get; } = new() { Temperature = 0f };
 
-    public bool IsGreedy => Temperature == 0f;
+    /// <summary>True when the pick is the most likely token: a temperature below <see cref="GreedyBelowTemperature"/>.</summary>
+    public bool IsGreedy => Temperature < GreedyBelowTemperature;
     /// <summary>True when every draw can be the device's argmax (no host-side logit changes).</summary>
     internal bool IsDeviceGreedy => IsGreedy && FrequencyPenalty == 0f && PresencePenalty == 0f && Constraint is null;
 

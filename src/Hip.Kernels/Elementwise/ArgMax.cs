@@ -2,9 +2,17 @@ using ILGPU;
 
 namespace Hip.Kernels;
 
-/// <summary>Index of the largest value of a row (lower index on ties), written to a device slot: greedy decoding.</summary>
+/// <summary>
+/// Index of the largest value of a row (lower index on ties), written to a device slot: greedy decoding. NaN ranks as
+/// +∞ (NaN never compares greater, so without that rule a NaN row would leave no winner), hence the result is always
+/// in [0, n) for n ≥ 1: a row of NaN or -∞ gives 0, and a row holding NaN or +∞ gives the first such index. The caller
+/// reads the value at the returned index to tell a usable winner from a non-finite row.
+/// </summary>
 public static class ArgMax
 {
+    /// <summary>The ranking key: NaN counts as +∞, every other value as itself.</summary>
+    private static float Key(float value) => float.IsNaN(value) ? float.PositiveInfinity : value;
+
     // values: [n]   result: [slots]; one group, any multiple of the warp size.
     public static void Kernel(ArrayView<float> values, ArrayView<int> result, int n, int slot)
     {
@@ -13,7 +21,7 @@ public static class ArgMax
         float best = float.NegativeInfinity;
         int bestIndex = int.MaxValue;
         for (int i = Group.IdxX; i < n; i += Group.DimX)
-            Reductions.ArgMaxMerge(ref best, ref bestIndex, values[i], i);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(values[i]), i);
         Reductions.WarpArgMax(ref best, ref bestIndex);
         if (Warp.LaneIdx == 0)
         {
@@ -38,15 +46,16 @@ public static class ArgMax
         float best = float.NegativeInfinity;
         int bestIndex = int.MaxValue;
         for (int i = 0; i < n; i++)
-            Reductions.ArgMaxMerge(ref best, ref bestIndex, values[i], i);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(values[i]), i);
         result[slot] = bestIndex;
     }
 
+    /// <summary>The same ranking on the host: first index of the largest value, NaN as +∞; 0 for an empty row.</summary>
     public static int Reference(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best])
+            if (Key(values[i]) > Key(values[best]))
                 best = i;
         return best;
     }

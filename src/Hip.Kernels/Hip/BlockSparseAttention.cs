@@ -3,7 +3,7 @@ using ILGPU;
 namespace Hip.Kernels;
 
 /// <summary>
-/// Block-sparse attention with sink and sliding window (HIP.md §3): each query attends three disjoint key sets with an
+/// Block-sparse attention with sink and sliding window (docs/hip.md, the three key sets): each query attends three disjoint key sets with an
 /// online softmax. For a query with v visible keys (keys 0 .. v−1, v = position + 1):
 ///   sink     keys t &lt; min(sink, v − window);
 ///   selected keys of its block's mask blocks [idx, idx + bk) with sink ≤ t &lt; v − window;
@@ -157,7 +157,7 @@ public static class BlockSparseAttention
                     s3 = Float4.Dot(queries[3 * QueryRow + d4], kv, s3);
                 }
             }
-            // HIP.md §3 masks: sink and selected keys lie before the query's window, window keys inside it
+            // the masks of docs/hip.md (the three key sets): sink and selected keys lie before the query's window, window keys inside it
             s0 = Sees(key, window, w0, v0) ? s0 : float.NegativeInfinity;
             s1 = Sees(key, window, w1, v1) ? s1 : float.NegativeInfinity;
             s2 = Sees(key, window, w2, v2) ? s2 : float.NegativeInfinity;

@@ -71,7 +71,7 @@ public sealed class HipAttention : IDisposable
         var partials = Ensure(ref _partials, HipKernelSet.PartialsLength(tokens, heads, headDim, splits));
         if (tokens == 1)
         {
-            // decode: cached mask, refreshed every RefreshInterval steps (HIP.md §5.1)
+            // decode: cached mask, refreshed every RefreshInterval steps (docs/hip.md, prefill and decode)
             var indices = state.Indices(layer);
             var counts = state.Counts(layer);
             if (state.NextStepRefreshes(layer))

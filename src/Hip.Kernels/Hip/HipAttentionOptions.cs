@@ -1,7 +1,7 @@
 namespace Hip.Kernels;
 
 /// <summary>
-/// HiP (Gen2) attention settings; defaults are the official code's (HIP.md §6.1). Token counts are in keys; blocks are
+/// HiP (Gen2) attention settings; defaults are the official code's (docs/hip.md, options). Token counts are in keys; blocks are
 /// runs of consecutive queries (BlockSizeQ) or keys (BlockSizeK). Call <see cref="Validate"/> once before use.
 /// </summary>
 public sealed record HipAttentionOptions
@@ -12,7 +12,7 @@ public sealed record HipAttentionOptions
     /// <summary>Queries per query block: one mask per (head, query block).</summary>
     public int BlockSizeQ { get; init; } = 64;
 
-    /// <summary>Every BlockStrideQ-th query of a block scores the tree's branches (HIP.md §2.2).</summary>
+    /// <summary>Every BlockStrideQ-th query of a block scores the tree's branches (docs/hip.md, mask estimation).</summary>
     public int BlockStrideQ { get; init; } = 2;
 
     /// <summary>Keys per key block: the unit the mask selects.</summary>
@@ -27,10 +27,10 @@ public sealed record HipAttentionOptions
     /// <summary>The last WindowTokens keys of each query are always attended (sliding window).</summary>
     public int WindowTokens { get; init; } = 256;
 
-    /// <summary>Decode recomputes each layer's mask every RefreshInterval steps and reuses it between (HIP.md §5.1).</summary>
+    /// <summary>Decode recomputes each layer's mask every RefreshInterval steps and reuses it between (docs/hip.md, prefill and decode).</summary>
     public int RefreshInterval { get; init; } = 8;
 
-    /// <summary>Layers 0 .. DenseLayers-1 use dense attention (HIP.md §5.2).</summary>
+    /// <summary>Layers 0 .. DenseLayers-1 use dense attention (docs/hip.md, prefill and decode).</summary>
     public int DenseLayers { get; init; } = 3;
 
     /// <summary>The largest K accepted; the mask kernel also holds at most <see cref="MaskEstimation.MaxChunks"/> key blocks.</summary>

@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace Hip.Kernels;
 
 /// <summary>
-/// One sequence's decode masks (HIP.md §5.1): per layer the last mask of the single decode query, indices [heads, chunks]
+/// One sequence's decode masks (docs/hip.md, prefill and decode): per layer the last mask of the single decode query, indices [heads, chunks]
 /// and counts [heads] on the device, and the decode steps since it was computed. The mask is recomputed every
 /// RefreshInterval decode steps (step 0 after a prefill or <see cref="Reset"/> included) and reused in between; the
 /// keys that arrive meanwhile are covered by the sliding window, which always follows the current position.

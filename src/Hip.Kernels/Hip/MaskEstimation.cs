@@ -3,7 +3,7 @@ using ILGPU;
 namespace Hip.Kernels;
 
 /// <summary>
-/// HiP mask estimation (Gen2, HIP.md §2.3): per (query head, query block), a tree search over the key blocks of the
+/// HiP mask estimation (Gen2, docs/hip.md, mask estimation): per (query head, query block), a tree search over the key blocks of the
 /// searchable middle [sink, p − window) keeps the Kc = K / bk best chunks; each iteration halves every chunk, scores
 /// each half by its centre key block against the strided sample of the block's queries (max over queries and keys,
 /// causal + window masked) and keeps the Kc best halves, until chunks are single key blocks. Output: the kept key
@@ -97,7 +97,7 @@ public static class MaskEstimation
         int first = a.Sink / a.BlockSizeK, nb = MiddleBlocks(a, p), kc = a.Chunks, bk = a.BlockSizeK;
         long outBase = (long)row * kc;
 
-        // short middle: take every block (HIP.md §2.3, Tsrc ≤ k)
+        // short middle: take every block (docs/hip.md, mask estimation, Tsrc ≤ k)
         if (nb <= kc)
         {
             for (int j = tid; j < nb; j += threads)
@@ -243,7 +243,7 @@ public static class MaskEstimation
         return best;
     }
 
-    // causal + window mask of HIP.md §2.3: a query with v visible keys scores keys < v − window
+    // causal + window mask of docs/hip.md, mask estimation: a query with v visible keys scores keys < v − window
     private static float Keep(float best, float score, int key, int visible, int window) =>
         key < visible - window && score > best ? score : best;
 

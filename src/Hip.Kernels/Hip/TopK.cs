@@ -3,7 +3,7 @@ using ILGPU;
 namespace Hip.Kernels;
 
 /// <summary>
-/// Top-k of a short row held in shared memory, chosen by one group without sorting (HIP.md §2.5: the per-iteration
+/// Top-k of a short row held in shared memory, chosen by one group without sorting (docs/hip.md, mask estimation: the per-iteration
 /// sort is the mask kernel's hot spot). Each candidate's rank is counted against all others, then the k best are
 /// compacted in index order by a group prefix sum. Order: higher key first; on equal keys the lower index wins.
 /// </summary>

@@ -1,3 +1,4 @@
+using Hip.TestSupport;
 using Xunit;
 
 namespace Hip.Inference.Tests;
@@ -62,5 +63,71 @@ public sealed class SamplerTests
         for (int i = 0; i < 2000; i++)
             picks.Add(sampler.Sample(new float[] { 0f, -1f, -5f }, new SamplingParams { Temperature = 1f, MinP = 0.1f }, random));
         Assert.Equal(new HashSet<int> { 0, 1 }, picks);
+    }
+
+    [Theory]
+    [InlineData(1e-38f)]    // 1/T overflows: scaling before subtracting the maximum gave ∞ - ∞ = NaN
+    [InlineData(1e-5f)]     // below SamplingParams.GreedyBelowTemperature
+    public void Sample_TinyTemperature_ActsGreedily(float temperature)
+    {
+        var sampler = new Sampler(64);
+        var random = new Random(5);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var logits = TestData.Random(64, scale: 10f);
+            int expected = Hip.Kernels.ArgMax.Reference(logits);
+            Assert.Equal(expected, sampler.Sample(logits, new SamplingParams { Temperature = temperature }, random));
+        }
+    }
+
+    [Fact]
+    public void Sample_HugeLogitsAtASmallTemperature_ScalesAfterSubtractingTheMaximum()
+    {
+        // logits ~1e35 at T = 2e-4: logit/T overflows float, (logit - max)/T does not; the top token holds all the mass
+        var sampler = new Sampler(32);
+        var random = new Random(6);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var logits = TestData.Random(32, scale: 1e35f);
+            int expected = Hip.Kernels.ArgMax.Reference(logits);
+            Assert.Equal(expected, sampler.Sample(logits, new SamplingParams { Temperature = 2e-4f }, random));
+        }
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 0f)]
+    [InlineData(float.NaN, 0.8f)]
+    [InlineData(float.PositiveInfinity, 0.8f)]
+    public void Sample_NonFiniteLogit_ThrowsNamingTokenAndPosition(float bad, float temperature)
+    {
+        var sampler = new Sampler(40);
+        var logits = TestData.Random(40);
+        logits[17] = bad;
+
+        var e = Assert.Throws<NonFiniteLogitsException>(() => sampler.Sample(logits, new SamplingParams { Temperature = temperature }, new Random(7), position: 123));
+
+        Assert.Equal(17, e.TokenId);
+        Assert.Equal(123, e.Position);
+        Assert.Contains("position 123", e.Message);
+    }
+
+    [Fact]
+    public void Sample_EveryLogitNegativeInfinity_Throws()
+    {
+        var logits = new float[8];
+        Array.Fill(logits, float.NegativeInfinity);
+
+        Assert.Throws<NonFiniteLogitsException>(() => new Sampler(8).Sample(logits, SamplingParams.Greedy, new Random(8)));
+    }
+
+    [Fact]
+    public void Sample_SomeLogitsNegativeInfinity_AreOnlyImpossible()
+    {
+        var logits = TestData.Random(8);
+        logits[2] = logits[5] = float.NegativeInfinity;
+        var sampler = new Sampler(8);
+        var random = new Random(9);
+        for (int i = 0; i < 200; i++)
+            Assert.DoesNotContain(sampler.Sample(logits.ToArray(), new SamplingParams { Temperature = 1f }, random), new[] { 2, 5 });
     }
 }

@@ -58,6 +58,33 @@ public sealed class ArgMaxTests
         Assert.Equal([Poison, Poison, ArgMax.Reference(values), Poison], result);
     }
 
+    [Theory]
+    [InlineData(KernelVariant.Grouped, float.NaN)]
+    [InlineData(KernelVariant.PerThread, float.NaN)]
+    [InlineData(KernelVariant.Grouped, float.NegativeInfinity)]
+    [InlineData(KernelVariant.PerThread, float.NegativeInfinity)]
+    public void ArgMax_NoValueComparesGreater_ReturnsZeroNotOutOfRange(KernelVariant variant, float fill)
+    {
+        var values = new float[70];
+        Array.Fill(values, fill);
+        Assert.Equal(0, ArgMax.Reference(values));
+        Assert.Equal(0, Run(variant, values, slots: 1, slot: 0)[0]);
+    }
+
+    [Theory]
+    [InlineData(KernelVariant.Grouped, 300, 37, 250)]
+    [InlineData(KernelVariant.Grouped, 300, 290, 3)]
+    [InlineData(KernelVariant.PerThread, 300, 37, 250)]
+    public void ArgMax_NaNAmongValues_RanksAsInfinityFirstWins(KernelVariant variant, int n, int nan, int infinity)
+    {
+        var values = TestData.Random(n);
+        values[nan] = float.NaN;
+        values[infinity] = float.PositiveInfinity;
+        int expected = Math.Min(nan, infinity);
+        Assert.Equal(expected, ArgMax.Reference(values));
+        Assert.Equal(expected, Run(variant, values, slots: 1, slot: 0)[0]);
+    }
+
     private static int[] Run(KernelVariant variant, float[] values, int slots, int slot)
     {
         var a = TestGpu.Kernels.Accelerator;
