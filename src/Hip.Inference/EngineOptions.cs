@@ -20,6 +20,8 @@ public sealed record EngineOptions
     /// <summary>HiP's settings (k, block sizes, sink, window, refresh interval, dense layers), used when Attention is Hip.</summary>
     public HipAttentionOptions Hip { get; init; } = new();
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
+    /// <summary>How the KV cache stores keys and values: F16 (half the memory; float32 arithmetic) or F32 (exact, for golden tests).</summary>
+    public KvPrecision KvPrecision { get; init; } = KvPrecision.F16;
     /// <summary>Most prompt tokens per forward pass; null picks 512 on CUDA, 32 on the CPU accelerator.</summary>
     public int? PrefillChunk { get; init; }
     /// <summary>
@@ -41,6 +43,8 @@ public sealed record EngineOptions
             throw new ArgumentOutOfRangeException(nameof(PrefixCacheSlots), PrefixCacheSlots, "PrefixCacheSlots must be between 1 and 64.");
         if (!Enum.IsDefined(Attention))
             throw new ArgumentOutOfRangeException(nameof(Attention), Attention, "Attention must be Dense or Hip.");
+        if (!Enum.IsDefined(KvPrecision))
+            throw new ArgumentOutOfRangeException(nameof(KvPrecision), KvPrecision, "KvPrecision must be F16 or F32.");
         ArgumentNullException.ThrowIfNull(Hip);
         if (Attention == AttentionKind.Hip)
             Hip.Validate();

@@ -49,10 +49,8 @@ public sealed class InferenceEngine : IDisposable
         int context = options.ContextLength ?? config.ContextLength;
         _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 512 : 32);
         var kernels = gpu.Kernels;
-        IAttentionPolicy attention = options.Attention == AttentionKind.Hip
-            ? new HipAttentionPolicy(kernels, config, options.Hip)
-            : new DenseAttentionPolicy(kernels, config);
-        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), _ => attention);
+        var attention = AttentionPolicies.Create(kernels, config, options.Attention, options.Hip);
+        _model = new LlamaModel(kernels, checkpoint, context, Math.Min(_prefillChunk, context), attention) { KvPrecision = options.KvPrecision };
         ContextLength = context;
         _prefixes = new PrefixCache(_model, context, options.PrefixCacheSlots);
         _sampler = new Sampler(config.VocabSize);

@@ -36,6 +36,9 @@ public sealed class LlamaModel : IDisposable
 
     public long WeightBytes => _weights.SizeInBytes;
 
+    /// <summary>How caches made by <see cref="CreateCache"/> store keys and values.</summary>
+    public KvPrecision KvPrecision { get; init; } = KvPrecision.F16;
+
     /// <param name="attention">The policy of each layer (dense or HiP), chosen by the caller; the model disposes them.</param>
     public LlamaModel(KernelSet kernels, LlamaCheckpoint checkpoint, int maxPositions, int maxBatch,
         Func<int, IAttentionPolicy> attention)
@@ -69,7 +72,7 @@ public sealed class LlamaModel : IDisposable
     {
         if (capacity > MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"The model was built for at most {MaxPositions} positions.");
-        return new KvCache(_kernels.Accelerator, _config.LayerCount, _config.KvHeadCount, _config.HeadDim, capacity);
+        return new KvCache(_kernels, _config.LayerCount, _config.KvHeadCount, _config.HeadDim, capacity, KvPrecision);
     }
 
     /// <summary>Copies up to <see cref="MaxBatch"/> token ids to the device input slots.</summary>
@@ -83,7 +86,11 @@ public sealed class LlamaModel : IDisposable
         _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(_kernels.Stream, tokens);
     }
 
-    /// <summary>Runs the input slots 0 .. count − 1 at the cache's next positions and appends their keys and values.</summary>
+    /// <summary>
+    /// Runs the input slots 0 .. count − 1 at the cache's next positions and appends their keys and values. A one-token
+    /// step reads its position from the device (<see cref="KvCache.Position"/>) and moves it on at the end, so every
+    /// decode step launches the same kernels with the same arguments; a prefill passes its position as an argument.
+    /// </summary>
     public void Forward(int count, KvCache cache)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -97,6 +104,10 @@ public sealed class LlamaModel : IDisposable
         _lastCache = cache;
         _lastEnd = startPos + count;
 
+        bool decode = count == 1;
+        int at = decode ? KvPosition.OnDevice : startPos;      // where the kernels take the position from
+        if (decode)
+            cache.SyncPosition();                               // no launch unless the host moved the cache
         var (c, w, op) = (_config, _weights, _kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View;
         ArrayView<float> att = _att.View, hb = _hb.View, hb2 = _hb2.View;
@@ -109,9 +120,9 @@ public sealed class LlamaModel : IDisposable
             op.MatMul(xb, layer.Wq, q, count);
             op.MatMul(xb, layer.Wk, k, count);
             op.MatMul(xb, layer.Wv, v, count);
-            op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout);
-            op.KvStore(k, v, cache.Keys(l), cache.Values(l), count, c.KvHeadCount, c.HeadDim, cache.Capacity, startPos);
-            _attention[l].Run(l, q, cache, count, startPos, att);
+            op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, at, c.RopeLayout, cache.Position);
+            op.KvStore(k, v, cache.Layer(l), count, c.KvHeadCount, c.HeadDim, at, cache.Position);
+            _attention[l].Run(l, q, cache, count, at, att);
             op.MatMul(att, layer.Wo, xb2, count);
             op.ResidualAdd(x, xb2, count * c.Dim);
             // feed-forward (SwiGLU)
@@ -126,7 +137,10 @@ public sealed class LlamaModel : IDisposable
         var last = x.SubView((long)(count - 1) * c.Dim, c.Dim);
         op.RmsNorm(last, w.OutputNorm.View, xb, 1, c.Dim, c.RmsEps);
         op.MatMul(xb, w.Output, _logits.View, 1);
-        cache.Length = startPos + count;
+        if (decode)
+            cache.AdvancePosition();                            // device position + 1, host Length + 1
+        else
+            cache.Length = startPos + count;
     }
 
     /// <summary>Greedy step: writes argmax(logits) into input slot 0 for the next forward pass and returns it.</summary>
