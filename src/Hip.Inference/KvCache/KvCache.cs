@@ -61,27 +61,8 @@ public sealed class KvCache : IDisposable
         HeadDim = headDim;
         Capacity = capacity;
         Precision = precision;
-        int elementBytes = precision == KvPrecision.F32 ? sizeof(float) : sizeof(ushort);
-        long needed;
-        try
-        {
-            long blocks = ((long)capacity + KvLayout.BlockTokens - 1) / KvLayout.BlockTokens;
-            _layerElements = checked(blocks * kvHeads * KvLayout.BlockTokens * headDim);
-            needed = checked(2 * _layerElements * layers * elementBytes);
-        }
-        catch (OverflowException)
-        {
-            throw new InvalidOperationException(
-                $"The KV cache for {capacity} positions ({layers} layers, {kvHeads} KV heads of {headDim}, {precision}) needs more than " +
-                $"{long.MaxValue} bytes: lower EngineOptions.ContextLength.");
-        }
-        long available = kernels.Accelerator.MemorySize;
-        if (needed > available)
-            throw new InvalidOperationException(
-                $"The KV cache for {capacity} positions ({layers} layers × {kvHeads} KV heads × {headDim} × K and V × {elementBytes} bytes, " +
-                $"{precision}) needs {needed} bytes ({needed / (1024.0 * 1024 * 1024):F2} GiB), but the device has {available} bytes " +
-                $"({available / (1024.0 * 1024 * 1024):F2} GiB): lower EngineOptions.ContextLength or PrefixCacheSlots" +
-                (precision == KvPrecision.F32 ? ", or use KvPrecision.F16." : "."));
+        long needed = RequiredBytes(layers, kvHeads, headDim, capacity, precision, kernels.Accelerator.MemorySize);
+        _layerElements = ((long)capacity + KvLayout.BlockTokens - 1) / KvLayout.BlockTokens * kvHeads * KvLayout.BlockTokens * headDim;   // fits: needed did
         SizeInBytes = needed;
         var a = kernels.Accelerator;
         if (precision == KvPrecision.F32)
@@ -95,6 +76,35 @@ public sealed class KvCache : IDisposable
             _valuesF16 = a.Allocate1D<ushort>(_layerElements * layers);
         }
         _position = a.Allocate1D<int>(1);
+    }
+
+    /// <summary>
+    /// Bytes of a cache of this shape (whole blocks, K and V), computed without overflow; throws an
+    /// <see cref="InvalidOperationException"/> naming needed and available bytes and what to lower when it exceeds
+    /// <paramref name="available"/>.
+    /// </summary>
+    internal static long RequiredBytes(int layers, int kvHeads, int headDim, int capacity, KvPrecision precision, long available)
+    {
+        int elementBytes = precision == KvPrecision.F32 ? sizeof(float) : sizeof(ushort);
+        long needed;
+        try
+        {
+            long blocks = ((long)capacity + KvLayout.BlockTokens - 1) / KvLayout.BlockTokens;
+            needed = checked(2 * blocks * kvHeads * KvLayout.BlockTokens * headDim * layers * elementBytes);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidOperationException(
+                $"The KV cache for {capacity} positions ({layers} layers, {kvHeads} KV heads of {headDim}, {precision}) needs more than " +
+                $"{long.MaxValue} bytes: lower EngineOptions.ContextLength.");
+        }
+        if (needed > available)
+            throw new InvalidOperationException(
+                $"The KV cache for {capacity} positions ({layers} layers × {kvHeads} KV heads × {headDim} × K and V × {elementBytes} bytes, " +
+                $"{precision}) needs {needed} bytes ({needed / (1024.0 * 1024 * 1024):F2} GiB), but the device has {available} bytes " +
+                $"({available / (1024.0 * 1024 * 1024):F2} GiB): lower EngineOptions.ContextLength or PrefixCacheSlots" +
+                (precision == KvPrecision.F32 ? ", or use KvPrecision.F16." : "."));
+        return needed;
     }
 
     /// <summary>Layer l's keys and values: [blocks, kvHeads, 64, headDim] each.</summary>
