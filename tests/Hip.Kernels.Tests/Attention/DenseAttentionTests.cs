@@ -13,8 +13,8 @@ public sealed class DenseAttentionTests
     private const double Absolute = 1e-4, Relative = 1e-4;
 
     // F16 against the fp32 reference (K/V not rounded): half's 2^-11 relative rounding of each K/V element moves the
-    // output by about 1e-3 (measured: under 1.5e-3 absolute over these shapes, see the test output); bound 5e-3.
-    private const double HalfVersusF32Absolute = 5e-3;
+    // output by up to about 1e-4 (measured 1.2e-5 .. 1.34e-4 absolute over these shapes, printed by the test); bound 1e-3.
+    private const double HalfVersusF32Absolute = 1e-3;
 
     [Theory]
     [InlineData(KernelVariant.Grouped, KvPrecision.F32, 3, 4, 4, 2, 8)]      // prefill after 4 cached tokens, GQA 2:1
@@ -119,7 +119,7 @@ public sealed class DenseAttentionTests
         // A graph-replayable decode: the same call every step (startPos OnDevice), the position advanced on the device.
         // The Grouped form then splits by capacity instead of by the keys seen, so it matches the reference within the
         // usual tolerance; the per-thread form does the same arithmetic either way, so it matches bit for bit.
-        const int heads = 4, kvHeads = 2, headDim = 16, capacity = 600, first = 520, steps = 3;
+        const int heads = 2, kvHeads = 1, headDim = 8, capacity = 300, first = 262, steps = 2;   // positions 262, 263 of block 4
         var kCache = CacheWithPoisonedTail(kvHeads, capacity, headDim, first + steps);
         var vCache = CacheWithPoisonedTail(kvHeads, capacity, headDim, first + steps);
         var kernels = TestGpu.KernelsOf(variant);
