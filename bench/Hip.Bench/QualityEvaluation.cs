@@ -35,18 +35,21 @@ internal static class QualityEvaluation
     public static List<BlockResult> Evaluate(AttentionLayerData data, AttentionShape shape, HipAttentionOptions options, int threads, Timings timings)
     {
         int queries = data.Q.Length / (shape.Heads * shape.HeadDim);
-        var args = MaskEstimation.Args.Create(queries, shape.Heads, shape.KvHeads, shape.HeadDim, shape.Context, data.FirstQueryPosition, options);
+        var args = MaskEstimation.Args.Create(queries, shape.Heads, shape.KvHeads, shape.HeadDim, data.FirstQueryPosition, options);
+        // the references read the KV-cache block layout; the data set is head-major
+        var blockKeys = KvLayoutConversion.ToBlocks(data.K, shape.KvHeads, shape.Context, shape.HeadDim);
+        var blockValues = KvLayoutConversion.ToBlocks(data.V, shape.KvHeads, shape.Context, shape.HeadDim);
         var work = new List<(int Head, int Block)>();
         for (int h = 0; h < shape.Heads; h++)
             for (int m = 0; m < args.QueryBlocks; m++)
                 work.Add((h, m));
         var results = new BlockResult[work.Count];
         Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => results[i] = EvaluateBlock(data, shape, options, args, work[i].Head, work[i].Block, timings));
+            i => results[i] = EvaluateBlock(data, blockKeys, blockValues, shape, options, args, work[i].Head, work[i].Block, timings));
         return results.ToList();
     }
 
-    private static BlockResult EvaluateBlock(AttentionLayerData data, AttentionShape shape, HipAttentionOptions options,
+    private static BlockResult EvaluateBlock(AttentionLayerData data, float[] blockKeys, float[] blockValues, AttentionShape shape, HipAttentionOptions options,
         MaskEstimation.Args args, int h, int m, Timings timings)
     {
         int d = shape.HeadDim, bk = options.BlockSizeK, kc = options.Chunks;
@@ -58,7 +61,7 @@ internal static class QualityEvaluation
         // HiP's mask for this (head, query block)
         long start = Stopwatch.GetTimestamp();
         var selected = new int[kc];
-        int count = MaskEstimation.ReferenceBlock(data.Q, data.K, selected, args, h, m);
+        int count = MaskEstimation.ReferenceBlock(data.Q, blockKeys, selected, args, h, m);
         long maskTicks = Stopwatch.GetTimestamp() - start, hipTicks = 0;
         start = Stopwatch.GetTimestamp();
 
@@ -96,7 +99,7 @@ internal static class QualityEvaluation
             foreach (int j in attended)
                 mass += scores[j];
             massSum += mass / sum;
-            BlockSparseAttention.ReferenceRow(q, data.K, data.V, hip, attended, g, d, shape.Context, scale);
+            BlockSparseAttention.ReferenceRow(q, blockKeys, blockValues, hip, attended, g, shape.KvHeads, d, scale);
             hipTicks += Stopwatch.GetTimestamp() - hipStart;
             for (int x = 0; x < d; x++)
             {

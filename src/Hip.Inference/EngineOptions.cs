@@ -20,6 +20,8 @@ public sealed record EngineOptions
     /// <summary>HiP's settings (k, block sizes, sink, window, refresh interval, dense layers), used when Attention is Hip.</summary>
     public HipAttentionOptions Hip { get; init; } = new();
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
+    /// <summary>How the KV cache stores keys and values: F16 (half the memory; float32 arithmetic) or F32 (exact, for golden tests).</summary>
+    public KvPrecision KvPrecision { get; init; } = KvPrecision.F16;
     /// <summary>Most prompt tokens per forward pass; null picks 512 on CUDA, 32 on the CPU accelerator.</summary>
     public int? PrefillChunk { get; init; }
     /// <summary>
@@ -48,6 +50,8 @@ public sealed record EngineOptions
             throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be Auto, Cuda or Cpu.");
         if (Hip is null)
             throw new ArgumentNullException(nameof(Hip), "Hip must not be null (its settings are used when Attention is Hip).");
+        if (!Enum.IsDefined(KvPrecision))
+            throw new ArgumentOutOfRangeException(nameof(KvPrecision), KvPrecision, "KvPrecision must be F16 or F32.");
         if (Attention == AttentionKind.Hip)
         {
             try

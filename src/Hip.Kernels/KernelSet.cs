@@ -30,18 +30,11 @@ public sealed partial class KernelSet
     private readonly int _warpsPerGroup; // warps per group for warp-per-output kernels
 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _rope;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _kvStore;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _residualAdd;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMax;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNormPerThread;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _denseAttentionPerThread;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int, int> _argMaxPerThread;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float> _denseAttention;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int> _attentionPartial;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _splitScratch;   // partial softmax state of split-K attention, grown on demand
 
     /// <summary>Rows from which <see cref="MatMul"/> switches from the warp-per-output kernel to the tiled one.</summary>
     public int TiledMatMulMinRows { get; }
@@ -75,17 +68,12 @@ public sealed partial class KernelSet
         var a = accelerator;
         LoadWeightKernels(a);
         _rmsNorm = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.Kernel);
-        _rope = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(Kernels.Rope.Kernel);
-        _kvStore = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.KvStore.Kernel);
         _swiGlu = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SwiGlu.Kernel);
         _residualAdd = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.ResidualAdd.Kernel);
         _argMax = a.LoadKernel<ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.Kernel);
         _rmsNormPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Kernels.RmsNorm.PerThreadKernel);
-        _denseAttentionPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(Kernels.DenseAttention.PerThreadKernel);
-        _denseAttention = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel);
-        _attentionPartial = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int>(DenseAttentionSplitK.PartialKernel);
-        _attentionMerge = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
         _argMaxPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernels.ArgMax.PerThreadKernel);
+        LoadAttentionKernels();
     }
 
     /// <summary>Waits until every kernel queued on <see cref="Stream"/> has finished.</summary>
@@ -101,84 +89,6 @@ public sealed partial class KernelSet
             _rmsNormPerThread(_stream, rows, x, weight, y, dim, eps);
         else
             _rmsNorm(_stream, new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
-    }
-
-    /// <summary>RoPE in place on q [tokens, heads·headDim] and k [tokens, kvHeads·headDim]; token t at startPos + t.</summary>
-    public void Rope(ArrayView<float> q, ArrayView<float> k, ArrayView<float> cos, ArrayView<float> sin,
-        int tokens, int heads, int kvHeads, int headDim, int startPos, RopeLayout layout)
-    {
-        Debug.Assert(cos.Length >= (long)(startPos + tokens) * (headDim / 2), "Rope: table shorter than the positions");
-        _rope(_stream, tokens * (heads + kvHeads) * (headDim / 2), q, k, cos, sin, heads, kvHeads, headDim, startPos,
-            layout == RopeLayout.RotateHalf ? 1 : 0);
-    }
-
-    /// <summary>Stores k, v [tokens, kvHeads·headDim] into one layer's cache [kvHeads, capacity, headDim] at startPos.</summary>
-    public void KvStore(ArrayView<float> k, ArrayView<float> v, ArrayView<float> kCache, ArrayView<float> vCache,
-        int tokens, int kvHeads, int headDim, int capacity, int startPos)
-    {
-        Debug.Assert(startPos + tokens <= capacity, "KvStore: past the cache capacity");
-        _kvStore(_stream, tokens * kvHeads * headDim, k, v, kCache, vCache, kvHeads, headDim, capacity, startPos);
-    }
-
-    /// <summary>Causal dense attention of q [tokens, heads·headDim] over one layer's cache; o like q.</summary>
-    public void DenseAttention(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
-    {
-        Debug.Assert(headDim <= Kernels.DenseAttention.MaxHeadDim && heads % kvHeads == 0, "DenseAttention: shapes");
-        if (Variant == KernelVariant.PerThread)
-        {
-            _denseAttentionPerThread(_stream, tokens * heads * headDim, q, kCache, vCache, o, heads, kvHeads, headDim, capacity, startPos, scale);
-            return;
-        }
-        int rows = tokens * heads;
-        if (rows >= SplitTargetWarps)
-        {
-            // enough (query, head) warps to fill the GPU: one warp each, no partials (measured faster for prefill)
-            DenseAttentionWarps(q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
-            return;
-        }
-        // Flash-decoding: enough splits that tokens * heads * splits warps fill the GPU, at least 256 keys a split.
-        int splits = Math.Clamp(CeilDiv(SplitTargetWarps, rows), 1, Math.Max(1, (startPos + tokens) / MinSplitKeys));
-        DenseAttentionSplit(q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splits);
-    }
-
-    /// <summary>The GPU's prefill form of <see cref="DenseAttention"/>: one warp per (query, head).</summary>
-    internal void DenseAttentionWarps(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale) =>
-        _denseAttention(_stream, new KernelConfig(CeilDiv((long)tokens * heads, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
-            q, kCache, vCache, o, tokens, heads, kvHeads, headDim, capacity, startPos, scale);
-
-    /// <summary>The GPU's decode form of <see cref="DenseAttention"/>: the keys cut into <paramref name="splits"/> parts, then merged.</summary>
-    internal void DenseAttentionSplit(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale, int splits)
-    {
-        int rows = tokens * heads;
-        int splitLength = CeilDiv(startPos + tokens, splits);
-        long rowSlots = (long)rows * splits;
-        var scratch = Scratch(rowSlots * (headDim + 2));
-        var partialMax = scratch.SubView(0, rowSlots);
-        var partialSum = scratch.SubView(rowSlots, rowSlots);
-        var partialAcc = scratch.SubView(2 * rowSlots, rowSlots * headDim);
-        var config = new KernelConfig(new Index2D(CeilDiv(rows, _warpsPerGroup), splits), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
-        _attentionPartial(_stream, config, q, kCache, vCache, partialMax, partialSum, partialAcc, tokens, heads, kvHeads, headDim, capacity, startPos, scale, splitLength);
-        _attentionMerge(_stream, rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
-    }
-
-    private const int SplitTargetWarps = 132 * 64;   // about 4 waves of 16 warps on each of an H100's 132 SMs
-    private const int MinSplitKeys = 256;
-
-    private ArrayView<float> Scratch(long length)
-    {
-        if (_splitScratch is null || _splitScratch.Length < length)
-        {
-            if (_splitScratch is not null)
-            {
-                _accelerator.Synchronize();   // queued kernels may still read the old buffer
-                _splitScratch.Dispose();
-            }
-            _splitScratch = _accelerator.Allocate1D<float>(Math.Max(length, 1 << 16));
-        }
-        return _splitScratch.View.SubView(0, length);
     }
 
     /// <summary>gate = silu(gate) · up over the first n elements.</summary>

@@ -15,12 +15,15 @@ namespace Hip.Kernels.Tests;
 /// </summary>
 public sealed class PtxCompileTests
 {
-    // Weight formats the generic kernels (MatVec, MatMulTiled, Embedding) are instantiated with in KernelSet.
+    // Element types the generic kernels are instantiated with in KernelSet and HipKernelSet: weight readers (MatVec,
+    // MatMulTiled, Embedding) and KV-cache elements (KvStore, the attention kernels, the HiP kernels).
     private static readonly (Type Weight, Type Reader)[] s_weightReaders =
     [
         (typeof(float), typeof(F32Reader)),
         (typeof(ushort), typeof(F16Reader)),
         (typeof(ushort), typeof(BF16Reader)),
+        (typeof(float), typeof(KvF32Element)),
+        (typeof(ushort), typeof(KvF16Element)),
     ];
 
     private static readonly Lazy<Dictionary<string, MethodInfo?>> s_kernels = new(FindKernels);
@@ -61,7 +64,10 @@ public sealed class PtxCompileTests
             "RmsNorm.Kernel", "MatVec.Kernel<Single, F32Reader>", "MatVec.Kernel<UInt16, F16Reader>", "MatVec.Kernel<UInt16, BF16Reader>",
             "MatMulTiled.Kernel<Single, F32Reader>", "MatMulTiled.Kernel<UInt16, F16Reader>", "MatMulTiled.Kernel<UInt16, BF16Reader>",
             "Embedding.Kernel<Single, F32Reader>", "Embedding.Kernel<UInt16, F16Reader>", "Embedding.Kernel<UInt16, BF16Reader>",
-            "Rope.Kernel", "KvStore.Kernel", "DenseAttention.Kernel", "SwiGlu.Kernel", "ResidualAdd.Kernel", "ArgMax.Kernel",
+            "Rope.Kernel", "KvStore.Kernel<Single, KvF32Element>", "KvStore.Kernel<UInt16, KvF16Element>",
+            "DenseAttention.Kernel<Single, KvF32Element>", "DenseAttention.Kernel<UInt16, KvF16Element>",
+            "DenseAttentionSplitK.PartialKernel<UInt16, KvF16Element>", "MaskEstimation.Kernel<UInt16, KvF16Element>",
+            "BlockSparseAttention.Kernel<UInt16, KvF16Element>", "KvPosition.AdvanceKernel", "SwiGlu.Kernel", "ResidualAdd.Kernel", "ArgMax.Kernel",
         ];
         var missing = expected.Where(name => !names.Contains(name)).ToArray();
         Assert.True(missing.Length == 0, "Kernels not found by the scan: " + string.Join(", ", missing));

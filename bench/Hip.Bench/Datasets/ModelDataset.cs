@@ -102,6 +102,7 @@ public sealed class ModelDataset : IAttentionDataset
         var capture = new CapturingAttentionPolicy(kernels, _config, Layer);
         using var source = ModelLoader.Open(ModelPath);
         using var model = ModelLoader.Create(source, kernels, maxPositions: t, maxBatch: t, _ => capture);
+        model.KvPrecision = KvPrecision.F32;   // the captured K/V are compared in float32
         using var cache = model.CreateCache(t);
         model.SetTokens(_tokens);
         model.Forward(t, cache);
@@ -143,12 +144,13 @@ public sealed class ModelDataset : IAttentionDataset
                 kernels.Accelerator.Synchronize();   // the projections, RoPE and the cache store are queued before this call
                 Q = new float[(long)tokens * config.HeadCount * config.HeadDim];
                 q.SubView(0, Q.Length).CopyToCPU(Q);
-                var keys = cache.Keys(layerIndex);
-                var values = cache.Values(layerIndex);
-                K = new float[keys.Length];
-                V = new float[values.Length];
-                keys.CopyToCPU(K);
-                values.CopyToCPU(V);
+                var kv = cache.Layer(layerIndex);   // block layout, float32 (the model is built with KvPrecision.F32)
+                var keys = new float[kv.KeysF32.Length];
+                var values = new float[kv.ValuesF32.Length];
+                kv.KeysF32.CopyToCPU(keys);
+                kv.ValuesF32.CopyToCPU(values);
+                K = KvLayoutConversion.ToHeadMajor(keys, config.KvHeadCount, cache.Capacity, config.HeadDim);
+                V = KvLayoutConversion.ToHeadMajor(values, config.KvHeadCount, cache.Capacity, config.HeadDim);
             }
             _dense.Run(layerIndex, q, cache, tokens, startPos, o);
         }

@@ -9,8 +9,8 @@ public sealed class DenseAttentionPolicy(KernelSet kernels, ModelConfig config) 
     private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
 
     public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o) =>
-        kernels.DenseAttention(q, cache.Keys(layer), cache.Values(layer), o,
-            tokens, config.HeadCount, config.KvHeadCount, config.HeadDim, cache.Capacity, startPos, _scale);
+        kernels.DenseAttention(q, cache.Layer(layer), o, tokens, config.HeadCount, config.KvHeadCount, config.HeadDim,
+            startPos, _scale, cache.Position);
 
     public void Reset() { }
 }

@@ -4,9 +4,9 @@ using ILGPU;
 namespace Hip.Inference;
 
 /// <summary>
-/// HiP sparse attention for every layer of one model (layers below <see cref="HipAttentionOptions.DenseLayers"/> stay
-/// dense inside <see cref="HipAttention"/>). One instance serves all layers; its decode masks belong to the sequence
-/// being extended and are dropped by <see cref="Reset"/>.
+/// HiP sparse attention for the layers given to it (which layers stay dense is chosen per layer, see
+/// <see cref="AttentionPolicies"/>). One instance serves all its layers; its decode masks belong to the sequence being
+/// extended and are dropped by <see cref="Reset"/>.
 /// </summary>
 public sealed class HipAttentionPolicy : IAttentionPolicy, IDisposable
 {
@@ -24,8 +24,8 @@ public sealed class HipAttentionPolicy : IAttentionPolicy, IDisposable
     public HipAttentionOptions Options => _hip.Options;
 
     public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o) =>
-        _hip.Run(layer, q, cache.Keys(layer), cache.Values(layer), o,
-            tokens, _config.HeadCount, _config.KvHeadCount, _config.HeadDim, cache.Capacity, startPos, _scale);
+        _hip.Run(layer, q, cache.Layer(layer), o, tokens, _config.HeadCount, _config.KvHeadCount, _config.HeadDim,
+            startPos, _scale, cache.Position);
 
     public void Reset() => _hip.State.Reset();
 

@@ -7,6 +7,8 @@ public interface IAttentionPolicy
 {
     /// <summary>
     /// o = attention of q over the layer's cache for tokens at startPos .. startPos + tokens − 1 (already stored).
+    /// startPos may be <see cref="Hip.Kernels.KvPosition.OnDevice"/> for a one-token decode step: the kernels then read
+    /// the position from <see cref="KvCache.Position"/>, so the step's launches are the same every time (graph replay).
     /// q, o: [tokens, heads · headDim].
     /// </summary>
     void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o);

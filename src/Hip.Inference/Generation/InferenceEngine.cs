@@ -59,10 +59,10 @@ public sealed class InferenceEngine : IDisposable
         int maxBatch = Math.Min(_prefillChunk, context);
         CheckMemory(path, source, gpu, context, maxBatch, options);
         var kernels = gpu.Kernels;
-        IAttentionPolicy attention = options.Attention == AttentionKind.Hip
-            ? new HipAttentionPolicy(kernels, config, options.Hip)
-            : new DenseAttentionPolicy(kernels, config);
-        _model = ModelLoader.Create(source, kernels, context, maxBatch, _ => attention);
+        var attention = AttentionPolicies.Create(kernels, config, options.Attention, options.Hip);
+        var model = ModelLoader.Create(source, kernels, context, maxBatch, attention);
+        model.KvPrecision = options.KvPrecision;
+        _model = model;
         try
         {
             ContextLength = context;
@@ -84,7 +84,8 @@ public sealed class InferenceEngine : IDisposable
     {
         var c = source.Config;
         long weights = source.WeightBytes;
-        long kv = checked(2L * c.LayerCount * c.KvHeadCount * (long)c.HeadDim * context * sizeof(float) * options.PrefixCacheSlots);
+        long kv = checked(KvCache.RequiredBytes(c.LayerCount, c.KvHeadCount, c.HeadDim, context, options.KvPrecision, long.MaxValue)
+            * options.PrefixCacheSlots);
         long scratch = TransformerModel.ScratchBytes(c, context, maxBatch);
         long needed = checked(weights + kv + scratch);
         long available = gpu.AvailableMemoryBytes;

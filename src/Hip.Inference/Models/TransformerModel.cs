@@ -18,6 +18,7 @@ public abstract class TransformerModel : ILanguageModel
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _tokens;
     private readonly int[] _hostToken = new int[1];
+    private readonly Dictionary<KvCache, StepGraph> _decodeGraphs = [];   // one captured decode step per cache
     private KvCache? _lastCache;   // the sequence the attention policies' state (HiP masks) belongs to
     private int _lastEnd;
 
@@ -32,6 +33,9 @@ public abstract class TransformerModel : ILanguageModel
     public int MaxPositions { get; }
     public long WeightBytes => Weights.SizeInBytes;
     public ArrayView<float> Logits => _logits.View;
+
+    /// <summary>How caches made by <see cref="CreateCache"/> store keys and values (F16 by default; F32 for exactness tests).</summary>
+    public KvPrecision KvPrecision { get; set; } = KvPrecision.F16;
 
     /// <param name="weights">Uploaded weights; the model disposes them.</param>
     /// <param name="ropeFactors">Per-frequency RoPE divisors [headDim / 2], or empty.</param>
@@ -74,7 +78,7 @@ public abstract class TransformerModel : ILanguageModel
     {
         if (capacity > MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"The model was built for at most {MaxPositions} positions.");
-        return new KvCache(Kernels.Accelerator, Config.LayerCount, Config.KvHeadCount, Config.HeadDim, capacity);
+        return new KvCache(Kernels, Config.LayerCount, Config.KvHeadCount, Config.HeadDim, capacity, KvPrecision);
     }
 
     public void SetTokens(ReadOnlySpan<int> tokens)
@@ -87,6 +91,13 @@ public abstract class TransformerModel : ILanguageModel
         _tokens.View.BaseView.SubView(0, tokens.Length).CopyFromCPU(Kernels.Stream, tokens);
     }
 
+    /// <summary>
+    /// Runs input slots 0 .. count − 1 at the cache's next positions and appends their keys and values. A prefill (count
+    /// &gt; 1) passes its position to the kernels; a decode step (count = 1) reads it from the device and moves it on, so
+    /// every step launches the same kernels with the same arguments: the first step of a sequence runs eagerly, then the
+    /// step is captured once as a CUDA graph and replayed (<see cref="StepGraph"/>; eager on the CPU accelerator or with
+    /// HIP_CUDA_GRAPH=0). A prefill drops the captured steps, since it may grow the scratch buffers they use.
+    /// </summary>
     public void Forward(int count, KvCache cache)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -99,11 +110,44 @@ public abstract class TransformerModel : ILanguageModel
                 policy.Reset();
         _lastCache = cache;
         _lastEnd = startPos + count;
-        Forward(count, cache, startPos);
-        cache.Length = startPos + count;
+        if (count > 1)
+        {
+            DropDecodeGraphs();
+            Forward(count, cache, startPos);
+            cache.Length = startPos + count;
+            return;
+        }
+        cache.SyncPosition();                            // a launch only when the host moved the cache
+        if (_decodeGraphs.TryGetValue(cache, out var graph))
+        {
+            graph.Launch();
+        }
+        else
+        {
+            DecodeStep(cache);                           // eager: loads kernels and grows scratch before any capture
+            _decodeGraphs[cache] = StepGraph.Capture(Kernels, () => DecodeStep(cache));
+        }
+        cache.AdvancedOnDevice();
     }
 
-    /// <summary>The architecture's forward pass over input slots 0 .. count − 1 at positions startPos ..; logits of the last.</summary>
+    // one decode token: the forward pass at the device position, then the position moves on by one (on the device)
+    private void DecodeStep(KvCache cache)
+    {
+        Forward(1, cache, KvPosition.OnDevice);
+        Kernels.AdvancePosition(cache.Position);
+    }
+
+    private void DropDecodeGraphs()
+    {
+        foreach (var graph in _decodeGraphs.Values)
+            graph.Dispose();
+        _decodeGraphs.Clear();
+    }
+
+    /// <summary>
+    /// The architecture's forward pass over input slots 0 .. count − 1 at positions startPos .. (or, for one token, at the
+    /// cache's device position when startPos is <see cref="KvPosition.OnDevice"/>); logits of the last.
+    /// </summary>
     protected abstract void Forward(int count, KvCache cache, int startPos);
 
     public int ArgMaxToInput()
@@ -132,8 +176,8 @@ public abstract class TransformerModel : ILanguageModel
         Project(xb, w.Wq, w.Bq, q, count);
         Project(xb, w.Wk, w.Bk, k, count);
         Project(xb, w.Wv, w.Bv, v, count);
-        op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout);
-        op.KvStore(k, v, cache.Keys(l), cache.Values(l), count, c.KvHeadCount, c.HeadDim, cache.Capacity, startPos);
+        op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout, cache.Position);
+        op.KvStore(k, v, cache.Layer(l), count, c.KvHeadCount, c.HeadDim, startPos, cache.Position);
         _attention[l].Run(l, q, cache, count, startPos, att);
         op.MatMul(att, w.Wo, xb2, count);
         op.ResidualAdd(x, xb2, count * c.Dim);
@@ -170,6 +214,7 @@ public abstract class TransformerModel : ILanguageModel
 
     public void Dispose()
     {
+        DropDecodeGraphs();
         foreach (var buffer in new MemoryBuffer[] { _x, _xb, _xb2, _q, _k, _v, _att, _hb, _hb2, _logits, _cos, _sin, _tokens })
             buffer.Dispose();
         Weights.Dispose();

@@ -4,21 +4,29 @@ namespace Hip.Kernels;
 
 /// <summary>
 /// Causal dense attention with grouped-query heads and an online softmax, for prefill (many queries) and decode
-/// (one query). On the GPU, prefill batches large enough to fill it use <see cref="Kernel"/> (a warp per query and
-/// head) and smaller ones (decode) <see cref="DenseAttentionSplitK"/>; the CPU accelerator uses <see cref="PerThreadKernel"/>.
+/// (one query), over one layer of the KV cache in the <see cref="KvLayout"/> block layout and either precision
+/// (<typeparamref name="TElement"/> reads an element as float32; all arithmetic is float32). On the GPU, prefill batches
+/// large enough to fill it use <see cref="Kernel"/> (a warp per query and head) and smaller ones (decode)
+/// <see cref="DenseAttentionSplitK"/>; the CPU accelerator uses <see cref="PerThreadKernel"/>.
 /// </summary>
 public static class DenseAttention
 {
+    // Legend: t query token, h query head, g KV head, j key position, d head dimension.
+
     /// <summary>The largest head dimension a warp covers (4 dimensions a lane).</summary>
     public const int MaxHeadDim = 128;
 
-    // q, o: [tokens, heads * headDim]   kCache, vCache: [kvHeads, capacity, headDim] (one layer)
-    // Query t sits at startPos + t and sees keys 0 ..= startPos + t. Query head h reads KV head h / (heads / kvHeads).
+    // q, o: [tokens, heads * headDim]   kCache, vCache: [blocks, kvHeads, 64, headDim] (one layer)   position: [1]
+    // Query t sits at start + t (start: startPos, or position[0] when startPos is KvPosition.OnDevice) and sees keys
+    // 0 ..= start + t. Query head h reads KV head h / (heads / kvHeads).
     // Launch: grid ceil(tokens * heads / warpsPerGroup), group warpsPerGroup * warpSize. The GPU form for prefill:
     // one warp per (query, head), lanes own dimensions lane, lane+32, lane+64, lane+96, one warp sum per key.
-    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    public static void Kernel<T, TElement>(ArrayView<float> q, ArrayView<T> kCache, ArrayView<T> vCache, ArrayView<float> o,
+        ArrayView<int> position, int tokens, int heads, int kvHeads, int headDim, int startPos, float scale)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
+        TElement e = default;
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
         int w = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
         if (w >= tokens * heads)
@@ -35,25 +43,24 @@ public static class DenseAttention
 
         float m = float.NegativeInfinity, l = 0f;
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-        long headBase = (long)g * capacity * headDim;
-        int last = startPos + t;
+        int last = KvPosition.Resolve(position, startPos) + t;
         for (int j = 0; j <= last; j++)
         {
-            long r = headBase + (long)j * headDim;
+            long r = KvLayout.Row(j, g, kvHeads) * headDim;
             float s = 0f;
-            if (d0 < headDim) s += q0 * kCache[r + d0];
-            if (d1 < headDim) s += q1 * kCache[r + d1];
-            if (d2 < headDim) s += q2 * kCache[r + d2];
-            if (d3 < headDim) s += q3 * kCache[r + d3];
+            if (d0 < headDim) s += q0 * e.Read(kCache[r + d0]);
+            if (d1 < headDim) s += q1 * e.Read(kCache[r + d1]);
+            if (d2 < headDim) s += q2 * e.Read(kCache[r + d2]);
+            if (d3 < headDim) s += q3 * e.Read(kCache[r + d3]);
             s = Reductions.WarpSum(s);
             float mNew = MathF.Max(m, s);
             float correction = MathF.Exp(m - mNew);
             float p = MathF.Exp(s - mNew);
             l = l * correction + p;
-            a0 = a0 * correction + (d0 < headDim ? p * vCache[r + d0] : 0f);
-            a1 = a1 * correction + (d1 < headDim ? p * vCache[r + d1] : 0f);
-            a2 = a2 * correction + (d2 < headDim ? p * vCache[r + d2] : 0f);
-            a3 = a3 * correction + (d3 < headDim ? p * vCache[r + d3] : 0f);
+            a0 = a0 * correction + (d0 < headDim ? p * e.Read(vCache[r + d0]) : 0f);
+            a1 = a1 * correction + (d1 < headDim ? p * e.Read(vCache[r + d1]) : 0f);
+            a2 = a2 * correction + (d2 < headDim ? p * e.Read(vCache[r + d2]) : 0f);
+            a3 = a3 * correction + (d3 < headDim ? p * e.Read(vCache[r + d3]) : 0f);
             m = mNew;
         }
         float inv = 1f / l;
@@ -65,36 +72,42 @@ public static class DenseAttention
 
     // One thread per output element (index over tokens * heads * headDim), each running its own online softmax and
     // recomputing the scores: no shuffles or barriers, the CPU accelerator's variant. Same arguments as Kernel.
-    public static void PerThreadKernel(Index1D index, ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+    public static void PerThreadKernel<T, TElement>(Index1D index, ArrayView<float> q, ArrayView<T> kCache, ArrayView<T> vCache,
+        ArrayView<float> o, ArrayView<int> position, int heads, int kvHeads, int headDim, int startPos, float scale)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
+        TElement e = default;
         int d = index % headDim;
         int w = index / headDim;
         int t = w / heads, h = w % heads;
         int g = h / (heads / kvHeads);
         long qRow = (long)w * headDim;
-        long headBase = (long)g * capacity * headDim;
+        int last = KvPosition.Resolve(position, startPos) + t;
         float m = float.NegativeInfinity, l = 0f, acc = 0f;
-        for (int j = 0; j <= startPos + t; j++)
+        for (int j = 0; j <= last; j++)
         {
-            long r = headBase + (long)j * headDim;
+            long r = KvLayout.Row(j, g, kvHeads) * headDim;
             float s = 0f;
             for (int i = 0; i < headDim; i++)
-                s += q[qRow + i] * kCache[r + i];
+                s += q[qRow + i] * e.Read(kCache[r + i]);
             s *= scale;
             float mNew = MathF.Max(m, s);
             float correction = MathF.Exp(m - mNew);
             float p = MathF.Exp(s - mNew);
             l = l * correction + p;
-            acc = acc * correction + p * vCache[r + d];
+            acc = acc * correction + p * e.Read(vCache[r + d]);
             m = mNew;
         }
         o[index] = acc / l;
     }
 
-    /// <summary>Plain softmax(q·kᵀ·scale)·v over keys 0 ..= startPos + t, in double.</summary>
+    /// <summary>
+    /// Plain softmax(q·kᵀ·scale)·v over keys 0 ..= startPos + t, in double, over float caches in the block layout
+    /// [blocks, kvHeads, 64, headDim] (an F16 cache is compared after widening its elements to float).
+    /// </summary>
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale)
+        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale)
     {
         var scores = new double[startPos + tokens];
         for (int t = 0; t < tokens; t++)
@@ -106,7 +119,7 @@ public static class DenseAttention
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < count; j++)
                 {
-                    var kj = kCache.Slice((g * capacity + j) * headDim, headDim);
+                    var kj = kCache.Slice((int)(KvLayout.Row(j, g, kvHeads) * headDim), headDim);
                     double s = 0;
                     for (int d = 0; d < headDim; d++)
                         s += (double)qh[d] * kj[d];
@@ -120,7 +133,7 @@ public static class DenseAttention
                 {
                     double acc = 0;
                     for (int j = 0; j < count; j++)
-                        acc += scores[j] * vCache[(g * capacity + j) * headDim + d];
+                        acc += scores[j] * vCache[(int)(KvLayout.Row(j, g, kvHeads) * headDim) + d];
                     o[(t * heads + h) * headDim + d] = (float)(acc / sum);
                 }
             }

@@ -14,14 +14,19 @@ public static class DenseAttentionSplitK
 {
     public const int MaxHeadDim = DenseAttention.MaxHeadDim;
 
-    // q: [tokens, heads * headDim]   kCache, vCache: [kvHeads, capacity, headDim]
+    // q: [tokens, heads * headDim]   kCache, vCache: [blocks, kvHeads, 64, headDim] (one layer)   position: [1]
     // partialMax, partialSum: [tokens * heads, splits]   partialAcc: [tokens * heads, splits, headDim]
-    // Launch: grid (ceil(tokens * heads / warpsPerGroup), splits), group warpsPerGroup * 32; splitLength keys per split.
-    // Query t sits at startPos + t and sees keys 0 ..= startPos + t; a split past that writes an empty partial.
-    public static void PartialKernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache,
-        ArrayView<float> partialMax, ArrayView<float> partialSum, ArrayView<float> partialAcc,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale, int splitLength)
+    // Launch: grid (ceil(tokens * heads / warpsPerGroup), splits), group warpsPerGroup * 32. The split count is fixed by
+    // the launch (per cache capacity in a graph-replayed decode step); the keys per split are computed here from the
+    // start position (startPos, or position[0] when startPos is KvPosition.OnDevice): ceil((start + tokens) / splits).
+    // Query t sits at start + t and sees keys 0 ..= start + t; a split past that writes an empty partial.
+    public static void PartialKernel<T, TElement>(ArrayView<float> q, ArrayView<T> kCache, ArrayView<T> vCache,
+        ArrayView<float> partialMax, ArrayView<float> partialSum, ArrayView<float> partialAcc, ArrayView<int> position,
+        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
+        TElement e = default;
         var qShared = SharedMemory.Allocate<float>(Reductions.MaxWarps * MaxHeadDim);
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
         int w = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
@@ -37,36 +42,22 @@ public static class DenseAttentionSplitK
             qShared[qBase + d] = q[qRow + d] * scale;
         Warp.Barrier();
 
+        int start = KvPosition.Resolve(position, startPos);
+        int splitLength = (start + tokens + splits - 1) / splits;
         int first = split * splitLength;
-        int end = XMath.Min(first + splitLength, startPos + t + 1);   // exclusive
-        long headBase = (long)g * capacity * headDim;
+        int end = XMath.Min(first + splitLength, start + t + 1);       // exclusive
         int d0 = lane, d1 = lane + ws, d2 = lane + 2 * ws, d3 = lane + 3 * ws;
         float m = float.NegativeInfinity, l = 0f, a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-        bool vectorized = (headDim & 3) == 0;                 // rows start on 16-byte boundaries: read keys as Float4
-        var k4 = kCache.Cast<Float4>();
         for (int j0 = first; j0 < end; j0 += ws)
         {
             int j = j0 + lane;
             float s = float.NegativeInfinity;
             if (j < end)
             {
-                long r = headBase + (long)j * headDim;
+                long r = KvLayout.Row(j, g, kvHeads) * headDim;
                 float dot = 0f;
-                if (vectorized)
-                {
-                    long r4 = r / 4;
-                    for (int d4 = 0; d4 < headDim / 4; d4++)
-                    {
-                        var kv = k4[r4 + d4];   // one 16-byte load
-                        int d = qBase + 4 * d4;
-                        dot += qShared[d] * kv.X + qShared[d + 1] * kv.Y + qShared[d + 2] * kv.Z + qShared[d + 3] * kv.W;
-                    }
-                }
-                else
-                {
-                    for (int d = 0; d < headDim; d++)
-                        dot += qShared[qBase + d] * kCache[r + d];
-                }
+                for (int d = 0; d < headDim; d++)
+                    dot += qShared[qBase + d] * e.Read(kCache[r + d]);
                 s = dot;
             }
             float mNew = MathF.Max(m, Reductions.WarpMax(s));
@@ -78,11 +69,11 @@ public static class DenseAttentionSplitK
             for (int jj = 0; jj < count; jj++)
             {
                 float pj = Warp.Shuffle(p, jj);
-                long r = headBase + (long)(j0 + jj) * headDim;
-                if (d0 < headDim) a0 += pj * vCache[r + d0];
-                if (d1 < headDim) a1 += pj * vCache[r + d1];
-                if (d2 < headDim) a2 += pj * vCache[r + d2];
-                if (d3 < headDim) a3 += pj * vCache[r + d3];
+                long r = KvLayout.Row(j0 + jj, g, kvHeads) * headDim;
+                if (d0 < headDim) a0 += pj * e.Read(vCache[r + d0]);
+                if (d1 < headDim) a1 += pj * e.Read(vCache[r + d1]);
+                if (d2 < headDim) a2 += pj * e.Read(vCache[r + d2]);
+                if (d3 < headDim) a3 += pj * e.Read(vCache[r + d3]);
             }
             m = mNew;
         }

@@ -34,9 +34,10 @@ public static class Rope
     }
 
     // q: [tokens, heads * headDim]   k: [tokens, kvHeads * headDim]   cos, sin: [positions, headDim / 2]
-    // One thread per rotated pair: index over tokens * (heads + kvHeads) * headDim / 2. Token t sits at startPos + t.
+    // position: [1]. One thread per rotated pair: index over tokens * (heads + kvHeads) * headDim / 2. Token t sits at
+    // start + t, where start is startPos, or position[0] when startPos is KvPosition.OnDevice (a graph-replayed decode step).
     public static void Kernel(Index1D index, ArrayView<float> q, ArrayView<float> k, ArrayView<float> cos, ArrayView<float> sin,
-        int heads, int kvHeads, int headDim, int startPos, int rotateHalf)
+        ArrayView<int> position, int heads, int kvHeads, int headDim, int startPos, int rotateHalf)
     {
         int half = headDim / 2;
         int pair = index % half;
@@ -49,7 +50,7 @@ public static class Rope
         long baseIdx = ((long)t * headCount + h) * headDim;
         long i0 = baseIdx + (rotateHalf != 0 ? pair : 2 * pair);
         long i1 = baseIdx + (rotateHalf != 0 ? pair + half : 2 * pair + 1);
-        long table = (long)(startPos + t) * half + pair;
+        long table = (long)(KvPosition.Resolve(position, startPos) + t) * half + pair;
         float c = cos[table], s = sin[table];
         var v = isQuery ? q : k;
         float a = v[i0], b = v[i1];

@@ -28,14 +28,15 @@ public static class BlockSparseAttention
     /// <summary>Shapes, options and the split of the key list for one launch.</summary>
     public struct Args
     {
-        public int Tokens, Heads, KvHeads, HeadDim, Capacity, StartPos, QueryBlocks;
+        public int Tokens, Heads, KvHeads, HeadDim, StartPos, QueryBlocks;
         public int BlockSizeQ, BlockSizeK, Sink, Window, Chunks, Splits, SplitLength;
         public float Scale;
 
-        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, float scale,
+        /// <summary>startPos may be <see cref="KvPosition.OnDevice"/> (the kernel reads the position).</summary>
+        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int startPos, float scale,
             HipAttentionOptions options, int splits) => new()
         {
-            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Capacity = capacity, StartPos = startPos,
+            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, StartPos = startPos,
             QueryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ,
             BlockSizeQ = options.BlockSizeQ, BlockSizeK = options.BlockSizeK,
             Sink = options.SinkTokens, Window = options.WindowTokens, Chunks = options.Chunks,
@@ -61,16 +62,20 @@ public static class BlockSparseAttention
 
     /// <summary>
     /// Grid kvHeads · queryBlocks · splits, group warps · 32 (warps ≤ 4). q, o: [tokens, heads·headDim]
-    /// kCache, vCache: [kvHeads, capacity, headDim]   indices: [heads, queryBlocks, chunks]   counts: [heads, queryBlocks]
-    /// partials: [tokens·heads, splits, headDim + 2] (only when splits &gt; 1; o is written when splits = 1).
+    /// kCache, vCache: [blocks, kvHeads, 64, headDim] (KvLayout, element type TElement)   indices: [heads, queryBlocks, chunks]
+    /// counts: [heads, queryBlocks]   partials: [tokens·heads, splits, headDim + 2] (only when splits &gt; 1; o is written
+    /// when splits = 1)   position: [1] (read when a.StartPos is KvPosition.OnDevice).
     /// </summary>
-    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
-        ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, Args a)
+    public static void Kernel<T, TElement>(ArrayView<float> q, ArrayView<T> kCache, ArrayView<T> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, ArrayView<int> position, Args a)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
         var queries = SharedMemory.Allocate<Float4>(MaxWarpsPerGroup * RowsPerWarp * QueryRow);   // scaled q rows per warp
         var probabilities = SharedMemory.Allocate<float>(MaxWarpsPerGroup * RowsPerWarp * Lanes);  // p of this step's keys
         var stepKeys = SharedMemory.Allocate<int>(MaxWarpsPerGroup * Lanes);                      // this step's keys (−1: none)
 
+        a.StartPos = KvPosition.Resolve(position, a.StartPos);
         int warps = Group.DimX / Warp.WarpSize;
         int s = Grid.IdxX % a.Splits, rest = Grid.IdxX / a.Splits;
         int m = rest % a.QueryBlocks, g = rest / a.QueryBlocks;
@@ -82,7 +87,7 @@ public static class BlockSparseAttention
         {
             int h = g * group + r / rowGroups, t0 = blockStart + (r % rowGroups) * RowsPerWarp;
             int rows = IntrinsicMath.Min(RowsPerWarp, blockStart + blockLength - t0);
-            AttendRows(q, kCache, vCache, o, indices, counts, partials, a, h, t0, rows, m, s,
+            AttendRows<T, TElement>(q, kCache, vCache, o, indices, counts, partials, a, h, t0, rows, m, s,
                 queries.SubView(w * RowsPerWarp * QueryRow, RowsPerWarp * QueryRow),
                 probabilities.SubView(w * RowsPerWarp * Lanes, RowsPerWarp * Lanes),
                 stepKeys.SubView(w * Lanes, Lanes));
@@ -92,15 +97,15 @@ public static class BlockSparseAttention
     // Queries t0 .. t0 + rows − 1 of head h. Each step takes 32 keys of the list, one per lane: the lane scores its key
     // against the (up to 4) queries, the warp takes each query's max and probabilities, then every lane adds the 32
     // value rows for its 4 head dimensions.
-    private static void AttendRows(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+    private static void AttendRows<T, TElement>(ArrayView<float> q, ArrayView<T> kCache, ArrayView<T> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, Args a, int h, int t0, int rows, int m, int s,
         ArrayView<Float4> queries, ArrayView<float> probabilities, ArrayView<int> stepKeys)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
         int lane = Warp.LaneIdx, hd4 = a.HeadDim / 4;
         var q4 = q.Cast<Float4>();
-        var k4 = kCache.Cast<Float4>();
-        var v4 = vCache.Cast<Float4>();
-        long headBase = (long)(h / (a.Heads / a.KvHeads)) * a.Capacity;
+        int g = h / (a.Heads / a.KvHeads);
         for (int i = 0; i < RowsPerWarp; i++)
             if (lane < hd4)
                 queries[i * QueryRow + lane] = i < rows ? Float4.Scale(q4[((long)(t0 + i) * a.Heads + h) * hd4 + lane], a.Scale) : Float4.Zero;
@@ -147,10 +152,10 @@ public static class BlockSparseAttention
             float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
             if (key >= 0)
             {
-                long keyRow = (headBase + key) * hd4;
+                long keyRow = KvLayout.Row(key, g, a.KvHeads) * a.HeadDim;
                 for (int d4 = 0; d4 < hd4; d4++)
                 {
-                    var kv = k4[keyRow + d4];
+                    var kv = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4);
                     s0 = Float4.Dot(queries[d4], kv, s0);
                     s1 = Float4.Dot(queries[QueryRow + d4], kv, s1);
                     s2 = Float4.Dot(queries[2 * QueryRow + d4], kv, s2);
@@ -186,7 +191,7 @@ public static class BlockSparseAttention
                     int kj = stepKeys[j];
                     if (kj < 0)
                         continue;
-                    var vv = v4[(headBase + kj) * hd4 + lane];
+                    var vv = Float4.Load<T, TElement>(vCache, KvLayout.Row(kj, g, a.KvHeads) * a.HeadDim + 4 * lane);
                     st0.Acc = Float4.ScaleAdd(st0.Acc, 1f, vv, probabilities[j]);
                     st1.Acc = Float4.ScaleAdd(st1.Acc, 1f, vv, probabilities[Lanes + j]);
                     st2.Acc = Float4.ScaleAdd(st2.Acc, 1f, vv, probabilities[2 * Lanes + j]);
@@ -297,10 +302,10 @@ public static class BlockSparseAttention
 
     /// <summary>
     /// The same attention as plain loops in double over the explicit key sets: o [tokens, heads·headDim] from the mask
-    /// indices [heads, queryBlocks, chunks] and counts [heads, queryBlocks].
+    /// indices [heads, queryBlocks, chunks] and counts [heads, queryBlocks]; float caches [blocks, kvHeads, 64, headDim].
     /// </summary>
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
-        ReadOnlySpan<int> indices, ReadOnlySpan<int> counts, int tokens, int heads, int kvHeads, int headDim, int capacity,
+        ReadOnlySpan<int> indices, ReadOnlySpan<int> counts, int tokens, int heads, int kvHeads, int headDim,
         int startPos, float scale, HipAttentionOptions options)
     {
         int queryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ;
@@ -310,7 +315,7 @@ public static class BlockSparseAttention
                 int row = h * queryBlocks + t / options.BlockSizeQ;
                 var keys = KeySet(indices.Slice(row * options.Chunks, counts[row]), startPos + t + 1, options);
                 ReferenceRow(q.Slice((t * heads + h) * headDim, headDim), kCache, vCache, o.Slice((t * heads + h) * headDim, headDim),
-                    keys, h / (heads / kvHeads), headDim, capacity, scale);
+                    keys, h / (heads / kvHeads), kvHeads, headDim, scale);
             }
     }
 
@@ -330,15 +335,15 @@ public static class BlockSparseAttention
         return keys;
     }
 
-    /// <summary>softmax(q·kᵀ·scale)·v over the given keys of KV head g, in double.</summary>
+    /// <summary>softmax(q·kᵀ·scale)·v over the given keys of KV head g, in double (float caches in the block layout).</summary>
     public static void ReferenceRow(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
-        List<int> keys, int g, int headDim, int capacity, float scale)
+        List<int> keys, int g, int kvHeads, int headDim, float scale)
     {
         var scores = new double[keys.Count];
         double max = double.NegativeInfinity;
         for (int j = 0; j < keys.Count; j++)
         {
-            var k = kCache.Slice((g * capacity + keys[j]) * headDim, headDim);
+            var k = kCache.Slice((int)(KvLayout.Row(keys[j], g, kvHeads) * headDim), headDim);
             double s = 0;
             for (int d = 0; d < headDim; d++)
                 s += (double)q[d] * k[d];
@@ -352,7 +357,7 @@ public static class BlockSparseAttention
         {
             double acc = 0;
             for (int j = 0; j < keys.Count; j++)
-                acc += scores[j] * vCache[(g * capacity + keys[j]) * headDim + d];
+                acc += scores[j] * vCache[(int)(KvLayout.Row(keys[j], g, kvHeads) * headDim) + d];
             o[d] = keys.Count > 0 ? (float)(acc / sum) : 0f;
         }
     }

@@ -1,3 +1,4 @@
+using ILGPU;
 using ILGPU.Runtime.Cuda;
 
 namespace Hip.Kernels;
@@ -8,6 +9,15 @@ internal struct Float4
     public float X, Y, Z, W;
 
     public static Float4 Zero => default;
+
+    /// <summary>Elements index .. index + 3 of a KV-cache view, each read as float32 by the element type.</summary>
+    public static Float4 Load<T, TElement>(ArrayView<T> view, long index)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
+    {
+        TElement e = default;
+        return new() { X = e.Read(view[index]), Y = e.Read(view[index + 1]), Z = e.Read(view[index + 2]), W = e.Read(view[index + 3]) };
+    }
 
     /// <summary>s + a·b over the four lanes (the compiler may fuse multiply and add).</summary>
     public static float Dot(Float4 a, Float4 b, float s) => s + a.X * b.X + a.Y * b.Y + a.Z * b.Z + a.W * b.W;

@@ -30,7 +30,10 @@ public sealed record HipAttentionOptions
     /// <summary>Decode recomputes each layer's mask every RefreshInterval steps and reuses it between (docs/hip.md, prefill and decode).</summary>
     public int RefreshInterval { get; init; } = 8;
 
-    /// <summary>Layers 0 .. DenseLayers-1 use dense attention (docs/hip.md, prefill and decode).</summary>
+    /// <summary>
+    /// Layers 0 .. DenseLayers-1 use dense attention (docs/hip.md). Read where the per-layer attention policies are chosen
+    /// (the engine's, or any caller's); <see cref="HipAttention"/> itself runs HiP on whatever layer it is given.
+    /// </summary>
     public int DenseLayers { get; init; } = 3;
 
     /// <summary>The largest K accepted; the mask kernel also holds at most <see cref="MaskEstimation.MaxChunks"/> key blocks.</summary>

@@ -9,7 +9,7 @@ namespace Hip.Kernels;
 /// computes the launch. All launches go to the stream given at construction (the model's KernelSet.Stream); nothing here copies
 /// to or from the host.
 /// </summary>
-public sealed class HipKernelSet
+public sealed class HipKernelSet : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
@@ -17,9 +17,14 @@ public sealed class HipKernelSet
     private readonly int _warpsPerGroup;   // warps per group of the attention kernels
     private readonly int _targetWarps;     // warps that keep the device busy: decode splits the key list until reached
 
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _mask;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args> _attention;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _maskF32;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _maskF16;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args> _attentionF32;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args> _attentionF16;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _merge;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, int> _fill;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _none;   // [1]: the position/origins argument a launch does not read
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _noneFloat;   // [1]: partials when there is one split
 
     public Accelerator Accelerator => _accelerator;
 
@@ -36,9 +41,15 @@ public sealed class HipKernelSet
         _targetWarps = cuda ? 8 * accelerator.NumMultiprocessors * 4 : 1;
 
         var a = accelerator;
-        _mask = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimation.Kernel);
-        _attention = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, Kernels.BlockSparseAttention.Args>(Kernels.BlockSparseAttention.Kernel);
+        _maskF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimation.Kernel<float, KvF32Element>);
+        _maskF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimation.Kernel<ushort, KvF16Element>);
+        _attentionF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args>(Kernels.BlockSparseAttention.Kernel<float, KvF32Element>);
+        _attentionF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args>(Kernels.BlockSparseAttention.Kernel<ushort, KvF16Element>);
         _merge = a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Kernels.BlockSparseAttention.MergeKernel);
+        _fill = a.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(KvPosition.FillKernel);
+        _none = a.Allocate1D<int>(1);
+        _none.MemSetToZero();
+        _noneFloat = a.Allocate1D<float>(1);
     }
 
     /// <summary>Query blocks of a batch of <paramref name="tokens"/> queries.</summary>
@@ -62,40 +73,91 @@ public sealed class HipKernelSet
     }
 
     /// <summary>
-    /// The HiP mask for q [tokens, heads·headDim] at positions startPos.. over one layer's cache kCache
-    /// [kvHeads, capacity, headDim]: indices [heads, queryBlocks, chunks] (sorted key-block offsets), counts [heads, queryBlocks].
+    /// The HiP mask for q [tokens, heads·headDim] at positions startPos.. (or position[0].. when startPos is
+    /// <see cref="KvPosition.OnDevice"/>) over one layer's cache: indices [heads, queryBlocks, chunks] (sorted key-block
+    /// offsets), counts [heads, queryBlocks].
     /// </summary>
-    public void EstimateMask(ArrayView<float> q, ArrayView<float> kCache, ArrayView<int> indices, ArrayView<int> counts,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, HipAttentionOptions options)
+    public void EstimateMask(ArrayView<float> q, KvLayer cache, ArrayView<int> indices, ArrayView<int> counts,
+        int tokens, int heads, int kvHeads, int headDim, int startPos, HipAttentionOptions options, ArrayView<int> position = default) =>
+        Mask(q, cache, indices, counts, position, _none.View, MaskEstimation.Args.Create(tokens, heads, kvHeads, headDim, startPos, options));
+
+    /// <summary>
+    /// A decode step's mask of layer <paramref name="layer"/> into indices [heads, chunks], counts [heads], recomputed on the
+    /// device only when the position is RefreshInterval steps past origins[layer] (the last refresh; −1: refresh now), so
+    /// the step launches the same kernel with the same arguments whether or not it refreshes.
+    /// </summary>
+    public void EstimateDecodeMask(ArrayView<float> q, KvLayer cache, ArrayView<int> indices, ArrayView<int> counts,
+        ArrayView<int> origins, int layer, int heads, int kvHeads, int headDim, int startPos, HipAttentionOptions options,
+        ArrayView<int> position = default)
     {
-        var args = MaskEstimation.Args.Create(tokens, heads, kvHeads, headDim, capacity, startPos, options);
-        Debug.Assert(headDim % 4 == 0 && headDim <= MaskEstimation.MaxHeadDim && heads % kvHeads == 0, "EstimateMask: shapes");
-        Debug.Assert(options.Chunks <= MaskEstimation.MaxChunks && startPos + tokens <= capacity, "EstimateMask: options or positions");
-        Debug.Assert(indices.Length >= MaskLength(tokens, heads, options) && counts.Length >= (long)heads * args.QueryBlocks, "EstimateMask: mask buffers too small");
-        _mask(_stream, new KernelConfig(heads * args.QueryBlocks, _maskGroup), q, kCache, indices, counts, args);
+        Debug.Assert(layer < origins.Length, "EstimateDecodeMask: layer outside origins");
+        var args = MaskEstimation.Args.Create(1, heads, kvHeads, headDim, startPos, options);
+        args.RefreshInterval = options.RefreshInterval;
+        args.Layer = layer;
+        Mask(q, cache, indices, counts, position, origins, args);
+    }
+
+    private void Mask(ArrayView<float> q, KvLayer cache, ArrayView<int> indices, ArrayView<int> counts, ArrayView<int> position,
+        ArrayView<int> origins, MaskEstimation.Args args)
+    {
+        Debug.Assert(args.HeadDim % 4 == 0 && args.HeadDim <= MaskEstimation.MaxHeadDim && args.Heads % args.KvHeads == 0, "EstimateMask: shapes");
+        Debug.Assert(args.Chunks <= MaskEstimation.MaxChunks && args.StartPos + args.Tokens <= cache.Capacity, "EstimateMask: options or positions");
+        Debug.Assert(indices.Length >= (long)args.Heads * args.QueryBlocks * args.Chunks && counts.Length >= (long)args.Heads * args.QueryBlocks,
+            "EstimateMask: mask buffers too small");
+        var config = new KernelConfig(args.Heads * args.QueryBlocks, _maskGroup);
+        var p = Position(args.StartPos, position);
+        if (cache.Precision == KvPrecision.F32)
+            _maskF32(_stream, config, q, cache.KeysF32, indices, counts, p, origins, args);
+        else
+            _maskF16(_stream, config, q, cache.KeysF16, indices, counts, p, origins, args);
     }
 
     /// <summary>
     /// Sink + selected blocks + window attention of q over one layer's cache, o like q; splits &gt; 1 cuts each row's key
-    /// list and merges (partials: <see cref="PartialsLength"/> floats).
+    /// list and merges (partials: <see cref="PartialsLength"/> floats). startPos may be <see cref="KvPosition.OnDevice"/>.
     /// </summary>
-    public void BlockSparseAttention(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<float> o,
+    public void BlockSparseAttention(ArrayView<float> q, KvLayer cache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, ArrayView<float> partials, int tokens, int heads, int kvHeads, int headDim,
-        int capacity, int startPos, float scale, HipAttentionOptions options, int splits)
+        int startPos, float scale, HipAttentionOptions options, int splits, ArrayView<int> position = default)
     {
-        var args = Kernels.BlockSparseAttention.Args.Create(tokens, heads, kvHeads, headDim, capacity, startPos, scale, options, splits);
+        var args = Kernels.BlockSparseAttention.Args.Create(tokens, heads, kvHeads, headDim, startPos, scale, options, splits);
         Debug.Assert(headDim % 4 == 0 && headDim <= Kernels.BlockSparseAttention.MaxHeadDim && heads % kvHeads == 0, "BlockSparseAttention: shapes");
         Debug.Assert(_accelerator.WarpSize == 32 && splits >= 1, "BlockSparseAttention: 32-lane warps, at least one split");
         Debug.Assert(partials.Length >= PartialsLength(tokens, heads, headDim, splits), "BlockSparseAttention: partials too small");
         int rowGroups = (Math.Min(tokens, options.BlockSizeQ) + Kernels.BlockSparseAttention.RowsPerWarp - 1) / Kernels.BlockSparseAttention.RowsPerWarp;
         int warps = Math.Min(_warpsPerGroup, heads / kvHeads * rowGroups);
-        _attention(_stream, new KernelConfig(kvHeads * args.QueryBlocks * splits, warps * _accelerator.WarpSize),
-            q, kCache, vCache, o, indices, counts, partials, args);
+        var config = new KernelConfig(kvHeads * args.QueryBlocks * splits, warps * _accelerator.WarpSize);
+        var p = Position(startPos, position);
+        if (partials.Length == 0)
+            partials = _noneFloat.View;
+        if (cache.Precision == KvPrecision.F32)
+            _attentionF32(_stream, config, q, cache.KeysF32, cache.ValuesF32, o, indices, counts, partials, p, args);
+        else
+            _attentionF16(_stream, config, q, cache.KeysF16, cache.ValuesF16, o, indices, counts, partials, p, args);
         if (splits > 1)
         {
             int rows = tokens * heads;
             _merge(_stream, new KernelConfig((rows + _warpsPerGroup - 1) / _warpsPerGroup, _warpsPerGroup * _accelerator.WarpSize),
                 partials, o, rows, headDim, splits);
         }
+    }
+
+    /// <summary>Every element of values = value, on this set's stream.</summary>
+    public void Fill(ArrayView<int> values, int value)
+    {
+        if (values.Length > 0)
+            _fill(_stream, checked((int)values.Length), values, value);
+    }
+
+    private ArrayView<int> Position(int startPos, ArrayView<int> position)
+    {
+        Debug.Assert(startPos >= 0 || (position.IsValid && position.Length >= 1), "startPos is KvPosition.OnDevice but no device position was given");
+        return position.IsValid ? position : _none.View;
+    }
+
+    public void Dispose()
+    {
+        _none.Dispose();
+        _noneFloat.Dispose();
     }
 }

@@ -31,12 +31,16 @@ public static class MaskEstimation
     /// <summary>Shapes and options for one launch (all in tokens unless named blocks).</summary>
     public struct Args
     {
-        public int Tokens, Heads, KvHeads, HeadDim, Capacity, StartPos, QueryBlocks;
+        public int Tokens, Heads, KvHeads, HeadDim, StartPos, QueryBlocks;
         public int BlockSizeQ, BlockStrideQ, BlockSizeK, BlockStrideK, Sink, Window, Chunks;
 
-        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, HipAttentionOptions options) => new()
+        /// <summary>0: always compute the mask. &gt; 0: a decode step that recomputes only every RefreshInterval positions after origins[Layer].</summary>
+        public int RefreshInterval, Layer;
+
+        /// <summary>startPos may be <see cref="KvPosition.OnDevice"/> (the kernel reads the position).</summary>
+        public static Args Create(int tokens, int heads, int kvHeads, int headDim, int startPos, HipAttentionOptions options) => new()
         {
-            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Capacity = capacity, StartPos = startPos,
+            Tokens = tokens, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, StartPos = startPos,
             QueryBlocks = (tokens + options.BlockSizeQ - 1) / options.BlockSizeQ,
             BlockSizeQ = options.BlockSizeQ, BlockStrideQ = options.BlockStrideQ,
             BlockSizeK = options.BlockSizeK, BlockStrideK = options.BlockStrideK,
@@ -76,10 +80,15 @@ public static class MaskEstimation
 
     /// <summary>
     /// One group per (head, query block): grid heads · queryBlocks, group any multiple of the warp size.
-    /// q: [tokens, heads·headDim]   kCache: [kvHeads, capacity, headDim]   indices: [heads, queryBlocks, chunks]
-    /// counts: [heads, queryBlocks]. headDim a multiple of 4, at most 128.
+    /// q: [tokens, heads·headDim]   kCache: [blocks, kvHeads, 64, headDim] (KvLayout, element type TElement)
+    /// indices: [heads, queryBlocks, chunks]   counts: [heads, queryBlocks]   position: [1] (read when a.StartPos is
+    /// KvPosition.OnDevice)   origins: [layers], the position of each layer's last refresh (−1: refresh now), read and
+    /// written only when a.RefreshInterval &gt; 0. headDim a multiple of 4, at most 128.
     /// </summary>
-    public static void Kernel(ArrayView<float> q, ArrayView<float> kCache, ArrayView<int> indices, ArrayView<int> counts, Args a)
+    public static void Kernel<T, TElement>(ArrayView<float> q, ArrayView<T> kCache, ArrayView<int> indices, ArrayView<int> counts,
+        ArrayView<int> position, ArrayView<int> origins, Args a)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
         var qTile = SharedMemory.Allocate<Float4>(QueryTile * TileRow);   // [QueryTile, MaxHeadDim/4]
         var qVisible = SharedMemory.Allocate<int>(QueryTile);             // visible keys of each tile query (0: padding)
@@ -88,6 +97,19 @@ public static class MaskEstimation
         var keys = SharedMemory.Allocate<int>(2 * MaxChunks);             // candidate scores, later the kept chunks
         var slots = SharedMemory.Allocate<int>(2 * MaxChunks);
         var scratch = SharedMemory.Allocate<int>(Reductions.MaxWarps + 1);
+
+        a.StartPos = KvPosition.Resolve(position, a.StartPos);
+        if (a.RefreshInterval > 0)
+        {
+            // decode (HIP.md §5.1): recompute on the first step after a prefill or reset, then every RefreshInterval
+            // positions; in between the cached mask stands. A reset origin (−1) becomes this position; a group reading
+            // it before or after that write decides the same (refresh), so the decision is uniform without a barrier.
+            int origin = origins[a.Layer];
+            if (origin >= 0 && (a.StartPos - origin) % a.RefreshInterval != 0)
+                return;                                                  // grid-uniform
+            if (origin < 0 && Grid.IdxX == 0 && Group.IdxX == 0)
+                origins[a.Layer] = a.StartPos;
+        }
 
         int row = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
         int h = row / a.QueryBlocks, m = row % a.QueryBlocks;
@@ -125,7 +147,6 @@ public static class MaskEstimation
         int maxSize = scratch[Reductions.MaxWarps];
 
         var q4 = q.Cast<Float4>();
-        var k4 = kCache.Cast<Float4>();
         int hd4 = a.HeadDim / 4;
         int sampled = (blockLength + a.BlockStrideQ - 1) / a.BlockStrideQ;
         int tiles = (sampled + QueryTile - 1) / QueryTile;
@@ -166,7 +187,7 @@ public static class MaskEstimation
                         {
                             int key = keyBase + kk;
                             if (key < middleEnd)                                // else masked for every query
-                                best = ScoreKey(qTile, qVisible, k4, ((long)g * a.Capacity + key) * hd4, hd4, key, a.Window, best);
+                                best = ScoreKey<T, TElement>(qTile, qVisible, kCache, KvLayout.Row(key, g, a.KvHeads) * a.HeadDim, hd4, key, a.Window, best);
                         }
                     }
                     keys[c] = tile < tiles - 1 ? BitConverter.SingleToInt32Bits(best)
@@ -210,8 +231,10 @@ public static class MaskEstimation
     }
 
     // max over the tile's queries of q·key (Float4.DotExact: products and sums rounded in dimension order), queries that see the key only
-    private static float ScoreKey(ArrayView<Float4> qTile, ArrayView<int> qVisible, ArrayView<Float4> k4, long keyRow, int hd4,
+    private static float ScoreKey<T, TElement>(ArrayView<Float4> qTile, ArrayView<int> qVisible, ArrayView<T> kCache, long keyRow, int hd4,
         int key, int window, float best)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
     {
         for (int i0 = 0; i0 < QueryTile; i0 += QueriesAtOnce)
         {
@@ -221,7 +244,7 @@ public static class MaskEstimation
             int r = i0 * TileRow;
             for (int d4 = 0; d4 < hd4; d4++)
             {
-                var kv = k4[keyRow + d4];
+                var kv = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4);
                 s0 = Float4.DotExact(qTile[r + d4], kv, s0);
                 s1 = Float4.DotExact(qTile[r + TileRow + d4], kv, s1);
                 s2 = Float4.DotExact(qTile[r + 2 * TileRow + d4], kv, s2);
@@ -249,11 +272,14 @@ public static class MaskEstimation
 
     // ---- reference
 
-    /// <summary>The same search as plain loops: indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].</summary>
+    /// <summary>
+    /// The same search as plain loops over a float cache kCache [blocks, kvHeads, 64, headDim] (an F16 cache widened to
+    /// float): indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].
+    /// </summary>
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, Span<int> indices, Span<int> counts,
-        int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, HipAttentionOptions options)
+        int tokens, int heads, int kvHeads, int headDim, int startPos, HipAttentionOptions options)
     {
-        var a = Args.Create(tokens, heads, kvHeads, headDim, capacity, startPos, options);
+        var a = Args.Create(tokens, heads, kvHeads, headDim, startPos, options);
         for (int h = 0; h < heads; h++)
             for (int m = 0; m < a.QueryBlocks; m++)
             {
@@ -318,7 +344,7 @@ public static class MaskEstimation
                     int key = keyBase + kk;
                     if (key >= p - a.Window)
                         continue;                                       // masked for every query
-                    var kRow = kCache.Slice((g * a.Capacity + key) * d, d);
+                    var kRow = kCache.Slice((int)(KvLayout.Row(key, g, a.KvHeads) * d), d);
                     for (int i = 0; i < sampled; i++)
                     {
                         if (key >= visible[i] - a.Window)

@@ -10,9 +10,10 @@ public sealed class HipGenerationTests
     public async Task GenerateAsync_HipAtTheFullContext_ReproducesTheDenseReferenceText()
     {
         // stories260K's 512-token context fits in HiP's default k (512): the middle range is never pruned, so HiP's
-        // layers (3 and 4; the first 3 stay dense) must give exactly the dense greedy text (HIP.md §11.1).
+        // layers (3 and 4; the first 3 stay dense) must give exactly the dense greedy text (HIP.md §11.1). A golden test:
+        // F32 KV cache.
         var reference = Stories260KReference.Instance;
-        using var engine = InferenceEngine.Load(Stories260KReference.GgufPath, new EngineOptions { Attention = AttentionKind.Hip }, TestGpu.Gpu);
+        using var engine = InferenceEngine.Load(Stories260KReference.GgufPath, new EngineOptions { Attention = AttentionKind.Hip, KvPrecision = KvPrecision.F32 }, TestGpu.Gpu);
 
         var tokens = new List<int>();
         await foreach (int t in engine.GenerateAsync([engine.Tokenizer.BosId], SamplingParams.Greedy with { MaxTokens = 200 }))

@@ -9,16 +9,19 @@ public class BlockSparseAttentionTests
 {
     [Theory]
     // tokens, heads, kvHeads, headDim, capacity, startPos, k, splits
-    [InlineData(24, 4, 2, 16, 160, 120, 16, 1)]    // prefill, 3 query blocks, GQA 2
-    [InlineData(20, 2, 2, 8, 140, 100, 16, 1)]     // partial last query block
-    [InlineData(1, 4, 1, 16, 200, 180, 64, 3)]     // decode: split-KV (3 splits of 32 keys) and merge
-    [InlineData(10, 2, 1, 32, 160, 120, 64, 2)]    // prefill with 2 splits
+    [InlineData(24, 4, 2, 16, 160, 120, 16, 1, KvPrecision.F32)]    // prefill, 3 query blocks, GQA 2
+    [InlineData(20, 2, 2, 8, 140, 100, 16, 1, KvPrecision.F32)]     // partial last query block
+    [InlineData(1, 4, 1, 16, 200, 180, 64, 3, KvPrecision.F32)]     // decode: split-KV (3 splits of 32 keys) and merge
+    [InlineData(10, 2, 1, 32, 160, 120, 64, 2, KvPrecision.F32)]    // prefill with 2 splits
+    [InlineData(24, 4, 2, 16, 160, 120, 16, 1, KvPrecision.F16)]
+    [InlineData(1, 4, 1, 16, 200, 180, 64, 3, KvPrecision.F16)]
     public void BlockSparseAttention_RandomMask_MatchesReference(int tokens, int heads, int kvHeads, int headDim, int capacity,
-        int startPos, int k, int splits)
+        int startPos, int k, int splits, KvPrecision precision)
     {
-        // tolerance: float32 online softmax vs the double reference over ≤ 80 keys: 1e-4 relative + 1e-6 absolute
+        // tolerance: float32 online softmax vs the double reference over ≤ 80 keys: 1e-4 relative + 1e-6 absolute; with
+        // F16 the reference reads the same half-rounded K/V, so the tolerance is the same
         var options = Small with { K = k };
-        var x = Layer.Random(tokens, heads, kvHeads, headDim, capacity, startPos, seed: 40 + tokens);
+        var x = Layer.Random(tokens, heads, kvHeads, headDim, capacity, startPos, seed: 40 + tokens, precision);
         var (indices, counts) = RandomMask(x, options, seed: 7);
         var expected = ReferenceAttention(x, indices, counts, options);
         var actual = GpuAttention(x, indices, counts, options, splits);

@@ -31,23 +31,49 @@ public class HipAttentionTests
         TestData.AssertClose(DenseReference(x), RunHip(x, options), ExactAbsolute, ExactRelative, "HiP decode vs dense");
     }
 
-    [Fact]
-    public void Run_Prefill_EqualsReferenceMaskAndAttention()
+    [Theory]
+    [InlineData(KvPrecision.F32)]
+    [InlineData(KvPrecision.F16)]
+    public void Run_Prefill_EqualsReferenceMaskAndAttention(KvPrecision precision)
     {
-        // tolerance as the block-sparse kernel test: 1e-4 relative + 1e-6 absolute
+        // tolerance as the block-sparse kernel test: 1e-4 relative + 1e-6 absolute (F16: reference on the same half-rounded K/V)
         var options = Small;
-        var x = Layer.Random(24, 4, 2, 16, 160, 120, seed: 33);
+        var x = Layer.Random(24, 4, 2, 16, 160, 120, seed: 33, precision);
         var (indices, counts) = ReferenceMask(x, options);
         TestData.AssertClose(ReferenceAttention(x, indices, counts, options), RunHip(x, options), 1e-6, 1e-4, "HiP prefill");
     }
 
-    [Fact]
-    public void Run_DenseLayer_EqualsDense()
+    [Theory]
+    [InlineData(KvPrecision.F32)]
+    [InlineData(KvPrecision.F16)]
+    public void Run_DecodeWithDevicePosition_EqualsHostPositions(KvPrecision precision)
     {
-        // the dense kernel's fp32 sum over 32 keys: 1e-4 relative + 1e-6 absolute
-        var options = Small with { DenseLayers = 1 };
-        var x = Layer.Random(2, 2, 1, 16, 40, 30, seed: 34);
-        TestData.AssertClose(DenseReference(x), RunHip(x, options, layer: 0), 1e-6, 1e-4, "dense layer");
+        // Graph-replayable decode: every step the same call (startPos OnDevice, the device position advanced after it),
+        // the mask refresh decided on the device. Against the same steps with host positions: bit-identical outputs and
+        // masks (same kernels, same split count); refreshes at 150 and 153 (RefreshInterval 3 past the origin 150).
+        var options = Small with { RefreshInterval = 3 };
+        var cache = Layer.Random(1, 4, 2, 16, 200, 0, seed: 37, precision);
+        using var onDevice = new HipAttention(TestGpu.Kernels, options, layerCount: 2, heads: 4);
+        using var onHost = new HipAttention(TestGpu.Kernels, options, layerCount: 2, heads: 4);
+        using var kv = cache.Upload();
+        using var position = HipTestData.Accelerator.Allocate1D(new[] { 150 });
+        using var q = HipTestData.Accelerator.Allocate1D<float>(cache.Q.Length);
+        using var oDevice = HipTestData.Accelerator.Allocate1D<float>(cache.Q.Length);
+        using var oHost = HipTestData.Accelerator.Allocate1D<float>(cache.Q.Length);
+        for (int step = 0; step < 5; step++)
+        {
+            q.CopyFromCPU(TestData.Random(cache.Q.Length, 1f, 300 + step));
+            onDevice.Run(1, q.View, kv.Layer, oDevice.View, 1, 4, 2, 16, KvPosition.OnDevice, cache.Scale, position.View);
+            TestGpu.Kernels.AdvancePosition(position.View);
+            onHost.Run(1, q.View, kv.Layer, oHost.View, 1, 4, 2, 16, 150 + step, cache.Scale);
+            TestGpu.ThrowIfFaulted();
+            Assert.Equal(oHost.GetAsArray1D(), oDevice.GetAsArray1D());
+            var counts = ToArray(onHost.State.Counts(1));
+            Assert.Equal(counts, ToArray(onDevice.State.Counts(1)));
+            AssertSameRows(ToArray(onHost.State.Indices(1)), counts, ToArray(onDevice.State.Indices(1)), options.Chunks);
+            Assert.Equal(150, ToArray(onDevice.State.Origins)[1]);   // refreshes at 150 + 3n
+        }
+        Assert.Equal(155, ToArray(position.View)[0]);
     }
 
     [Fact]
@@ -110,23 +136,17 @@ public class HipAttentionTests
     // one layer's K/V cache on the device; q and o per call
     private sealed class DeviceLayer(Layer x) : IDisposable
     {
-        private readonly MemoryBuffer1D<float, Stride1D.Dense> _k = HipTestData.Accelerator.Allocate1D(x.K);
-        private readonly MemoryBuffer1D<float, Stride1D.Dense> _v = HipTestData.Accelerator.Allocate1D(x.V);
+        private readonly KvTestCache _kv = x.Upload();
 
         public float[] Run(HipAttention hip, Layer step, int layer)
         {
             using var q = HipTestData.Accelerator.Allocate1D(step.Q);
             using var o = HipTestData.Accelerator.Allocate1D<float>(step.Q.Length);
-            hip.Run(layer, q.View, _k.View, _v.View, o.View, step.Tokens, step.Heads, step.KvHeads, step.HeadDim, step.Capacity,
-                step.StartPos, step.Scale);
+            hip.Run(layer, q.View, _kv.Layer, o.View, step.Tokens, step.Heads, step.KvHeads, step.HeadDim, step.StartPos, step.Scale);
             TestGpu.ThrowIfFaulted();
             return o.GetAsArray1D();
         }
 
-        public void Dispose()
-        {
-            _k.Dispose();
-            _v.Dispose();
-        }
+        public void Dispose() => _kv.Dispose();
     }
 }

@@ -20,25 +20,37 @@ internal static class HipTestData
         SinkTokens = 4, WindowTokens = 8, RefreshInterval = 4, DenseLayers = 0,
     };
 
-    /// <summary>One layer's random inputs: q [tokens, heads·headDim], kCache/vCache [kvHeads, capacity, headDim].</summary>
-    public sealed record Layer(float[] Q, float[] K, float[] V, int Tokens, int Heads, int KvHeads, int HeadDim, int Capacity, int StartPos)
+    /// <summary>
+    /// One layer's random inputs: q [tokens, heads·headDim], K/V [blocks, kvHeads, 64, headDim] (KvLayout). With F16 the
+    /// K/V values are already half-rounded, so the float references see exactly what the F16 kernels read.
+    /// </summary>
+    public sealed record Layer(float[] Q, float[] K, float[] V, int Tokens, int Heads, int KvHeads, int HeadDim, int Capacity, int StartPos,
+        KvPrecision Precision = KvPrecision.F32)
     {
         public float Scale => 1f / MathF.Sqrt(HeadDim);
 
-        public static Layer Random(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed) => new(
-            TestData.Random(tokens * heads * headDim, 1f, seed),
-            TestData.Random(kvHeads * capacity * headDim, 1f, seed + 1),
-            TestData.Random(kvHeads * capacity * headDim, 1f, seed + 2),
-            tokens, heads, kvHeads, headDim, capacity, startPos);
+        public static Layer Random(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed,
+            KvPrecision precision = KvPrecision.F32)
+        {
+            int elements = (int)KvLayout.LayerElements(capacity, kvHeads, headDim);
+            return new(TestData.Random(tokens * heads * headDim, 1f, seed),
+                KvTestCache.AsStored(TestData.Random(elements, 1f, seed + 1), precision),
+                KvTestCache.AsStored(TestData.Random(elements, 1f, seed + 2), precision),
+                tokens, heads, kvHeads, headDim, capacity, startPos, precision);
+        }
 
-        /// <summary>Values in {−1, 0.5, 1} (no zeros): many exactly equal scores, to exercise tie-breaking.</summary>
-        public static Layer Quantized(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed)
+        /// <summary>Values in {−1, 0.5, 1} (no zeros, exact in half): many exactly equal scores, to exercise tie-breaking.</summary>
+        public static Layer Quantized(int tokens, int heads, int kvHeads, int headDim, int capacity, int startPos, int seed,
+            KvPrecision precision = KvPrecision.F32)
         {
             var random = new Random(seed);
             float[] Draw(int n) => Enumerable.Range(0, n).Select(_ => random.Next(3) switch { 0 => -1f, 1 => 0.5f, _ => 1f }).ToArray();
-            return new(Draw(tokens * heads * headDim), Draw(kvHeads * capacity * headDim), Draw(kvHeads * capacity * headDim),
-                tokens, heads, kvHeads, headDim, capacity, startPos);
+            int elements = (int)KvLayout.LayerElements(capacity, kvHeads, headDim);
+            return new(Draw(tokens * heads * headDim), Draw(elements), Draw(elements), tokens, heads, kvHeads, headDim, capacity, startPos, precision);
         }
+
+        /// <summary>K and V on the device in this layer's precision.</summary>
+        public KvTestCache Upload() => new(Accelerator, Precision, K, V, Capacity);
     }
 
     /// <summary>The mask from the kernel: indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].</summary>
@@ -46,10 +58,10 @@ internal static class HipTestData
     {
         int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
         using var q = Accelerator.Allocate1D(x.Q);
-        using var k = Accelerator.Allocate1D(x.K);
+        using var kv = x.Upload();
         using var indices = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows * options.Chunks).ToArray());
         using var counts = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows).ToArray());
-        Kernels.EstimateMask(q.View, k.View, indices.View, counts.View, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, options);
+        Kernels.EstimateMask(q.View, kv.Layer, indices.View, counts.View, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
         TestGpu.ThrowIfFaulted();
         return (indices.GetAsArray1D(), counts.GetAsArray1D());
     }
@@ -60,7 +72,7 @@ internal static class HipTestData
         int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
         var indices = Enumerable.Repeat(-7, rows * options.Chunks).ToArray();
         var counts = new int[rows];
-        MaskEstimation.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, options);
+        MaskEstimation.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
         return (indices, counts);
     }
 
@@ -68,15 +80,14 @@ internal static class HipTestData
     public static float[] GpuAttention(Layer x, int[] maskIndices, int[] maskCounts, HipAttentionOptions options, int splits)
     {
         using var q = Accelerator.Allocate1D(x.Q);
-        using var k = Accelerator.Allocate1D(x.K);
-        using var v = Accelerator.Allocate1D(x.V);
+        using var kv = x.Upload();
         using var o = Accelerator.Allocate1D<float>(x.Q.Length);
         using var indices = Accelerator.Allocate1D(maskIndices);
         using var counts = Accelerator.Allocate1D(maskCounts);
         using var partials = Accelerator.Allocate1D<float>(Math.Max(1, HipKernelSet.PartialsLength(x.Tokens, x.Heads, x.HeadDim, splits)));
         o.MemSetToZero();
-        Kernels.BlockSparseAttention(q.View, k.View, v.View, o.View, indices.View, counts.View, partials.View,
-            x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, x.Scale, options, splits);
+        Kernels.BlockSparseAttention(q.View, kv.Layer, o.View, indices.View, counts.View, partials.View,
+            x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, x.Scale, options, splits);
         TestGpu.ThrowIfFaulted();
         return o.GetAsArray1D();
     }
@@ -85,14 +96,14 @@ internal static class HipTestData
     {
         var o = new float[x.Q.Length];
         BlockSparseAttention.Reference(x.Q, x.K, x.V, o, maskIndices, maskCounts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim,
-            x.Capacity, x.StartPos, x.Scale, options);
+            x.StartPos, x.Scale, options);
         return o;
     }
 
     public static float[] DenseReference(Layer x)
     {
         var o = new float[x.Q.Length];
-        DenseAttention.Reference(x.Q, x.K, x.V, o, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.Capacity, x.StartPos, x.Scale);
+        DenseAttention.Reference(x.Q, x.K, x.V, o, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, x.Scale);
         return o;
     }
 }

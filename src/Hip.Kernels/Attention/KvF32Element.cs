@@ -1,0 +1,11 @@
+namespace Hip.Kernels;
+
+/// <summary>KV elements stored as float32 (<see cref="KvPrecision.F32"/>): exact.</summary>
+public struct KvF32Element : IKvElement<float>
+{
+    /// <inheritdoc/>
+    public readonly float Read(float stored) => stored;
+
+    /// <inheritdoc/>
+    public readonly float Write(float value) => value;
+}
