@@ -7,6 +7,8 @@ using Hip.Bench;
 //             captured from one prefill pass on the CPU accelerator)                    → one JSON object on stdout
 //   attention --method hip|dense --phase prefill|decode --context T --heads H --kv-heads G --head-dim D
 //             --device cuda|cpu [--warmup N] [--runs N] [--check] [HiP options]      → one JSON object on stdout
+//   matvec    [--types f16,q4_K,...] [--shapes OUTxIN,...] [--device cuda|cpu] [--warmup N] [--runs N] [--launches N]
+//             → GB/s of the decode mat-vec per weight type on the 8B shapes vs a device copy, JSON on stdout
 // HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
 //              --refresh-interval --dense-layers --max-k (defaults: HipAttentionOptions, HIP.md §6.1).
 const string Usage = """
@@ -22,6 +24,8 @@ const string Usage = """
            make HiP prune.
            Hip.Bench attention [--method hip|dense] [--phase prefill|decode] [--context T] [--heads H] [--kv-heads G]
                                [--head-dim D] [--device cuda|cpu] [--warmup N] [--runs N] [--check] [HiP options]
+           Hip.Bench matvec    [--types f16,bf16,q8_0,q4_K,q6_K,...] [--shapes 4096x4096,...] [--device cuda|cpu]
+                               [--warmup N] [--runs N] [--launches N]
     HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
                  --refresh-interval --dense-layers --max-k
     """;
@@ -38,6 +42,7 @@ try
     {
         "quality" => QualityCommand.Run(options),
         "attention" => AttentionCommand.Run(options),
+        "matvec" => MatVecCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }
