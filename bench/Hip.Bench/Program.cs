@@ -9,6 +9,8 @@ using Hip.Bench;
 //             --device cuda|cpu [--warmup N] [--runs N] [--check] [HiP options]      → one JSON object on stdout
 //   generate  --model PATH | --synthetic llama-3.2-1b|llama-3.1-8b|qwen2.5-7b|tiny --type f16|bf16|q8_0|q4_k_m
 //             --context 512,32K,128K --attention dense|hip --kv f32|f16 --decode-steps N  → one JSON object on stdout
+//   matvec    [--types f16,q4_K,...] [--shapes OUTxIN,...] [--device cuda|cpu] [--warmup N] [--runs N] [--launches N]
+//             → GB/s of the decode mat-vec per weight type on the 8B shapes vs a device copy, JSON on stdout
 // HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
 //              --refresh-interval --dense-layers --max-k (defaults: HipAttentionOptions, HIP.md §6.1).
 const string Usage = """
@@ -32,6 +34,8 @@ const string Usage = """
            and reuses it (--prepare-only: only that, no run). Per context T: prefill tokens/s over a random T-token prompt, then decode tokens/s at depth T
            (median of the steps, each timed to the sampled id on the host). A prefill that runs past --prefill-limit is
            cancelled and decode is measured at the depth it reached ("depthNote" in the JSON).
+           Hip.Bench matvec    [--types f16,bf16,q8_0,q4_K,q6_K,...] [--shapes 4096x4096,...] [--device cuda|cpu]
+                               [--warmup N] [--runs N] [--launches N]
     HiP options: --k --block-size-q --block-stride-q --block-size-k --block-stride-k --sink --window
                  --refresh-interval --dense-layers --max-k
     """;
@@ -49,6 +53,7 @@ try
         "quality" => QualityCommand.Run(options),
         "attention" => AttentionCommand.Run(options),
         "generate" => GenerateCommand.Run(options),
+        "matvec" => MatVecCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }

@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Hip.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace Hip.Bench;
+
+/// <summary>
+/// "matvec": achieved bandwidth of the decode mat-vec (one row of x) for each weight type on the Llama-3.1-8B shapes,
+/// against a device-to-device copy measured the same way. Weights are random blocks with finite scales (a pattern of
+/// rows repeated: the bandwidth does not depend on the values). On CUDA each timing replays a CUDA graph of
+/// <c>--launches</c> back-to-back launches (captured from the kernel set's stream through the driver API), so launch
+/// overhead does not hide the kernel time of the small shapes; without CUDA, plain launches. Reports the median of
+/// <c>--runs</c> as JSON: ms per launch, weight GB/s (device bytes of W / time) and its fraction of the copy's
+/// (read + write) GB/s.
+/// </summary>
+internal static class MatVecCommand
+{
+    private static readonly string[] s_defaultTypes = ["f16", "bf16", "q8_0", "q4_K", "q6_K", "q4_0", "q4_1", "q5_0", "q5_1", "q5_K", "f32"];
+
+    // [out x in]: q/o, k/v, gate/up, down, output of Llama-3.1-8B
+    private const string DefaultShapes = "4096x4096,1024x4096,14336x4096,4096x14336,128256x4096";
+
+    public static int Run(CommandLine c)
+    {
+        string device = c.Choice("--device", "cuda", "cuda", "cpu");
+        var typeNames = (c.Text("--types") ?? string.Join(",", s_defaultTypes)).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var shapes = (c.Text("--shapes") ?? DefaultShapes).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseShape).ToArray();
+        int warmup = c.Int("--warmup", 3), runs = c.Int("--runs", 15), launches = c.Int("--launches", 50);
+        c.ThrowIfUnknown();
+        var types = typeNames.Select(name => WeightTypes.All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"Unknown --types entry '{name}'; choices: {string.Join(", ", WeightTypes.All.Select(t => t.Name))}.")).ToArray();
+
+        using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);
+        long copyBytes = device == "cuda" ? 1L << 30 : 1L << 24;
+        var accelerator = gpu.Accelerator;
+        var kernels = new KernelSet(accelerator);
+        var timer = new Timer(kernels, warmup, runs, launches);
+
+        var results = new List<Dictionary<string, object>>();
+        double copyGBs = MeasureCopy(accelerator, kernels, timer, copyBytes, out double copyMs);
+        Console.Error.WriteLine($"copy {copyBytes >> 20} MiB: {copyMs:F3} ms, {copyGBs:F0} GB/s (read + write)");
+
+        foreach (var info in types)
+            foreach (var (m, n) in shapes)
+            {
+                using var w = RandomMatrix(accelerator, info, m, n);
+                kernels.PrepareWeights(info.Type);
+                using var x = accelerator.Allocate1D<float>(n);
+                using var y = accelerator.Allocate1D<float>(m);
+                x.View.BaseView.CopyFromCPU(Enumerable.Range(0, n).Select(i => MathF.Sin(i) * 0.5f).ToArray());
+                double ms = timer.Time(() => kernels.MatVec(x.View, w, y.View, 1));
+                var yHost = y.GetAsArray1D();
+                double gbs = w.SizeInBytes / (ms * 1e6);
+                var row = new Dictionary<string, object>
+                {
+                    ["type"] = info.Name, ["rows"] = m, ["cols"] = n, ["deviceBytes"] = w.SizeInBytes, ["ms"] = Math.Round(ms, 5),
+                    ["GBs"] = Math.Round(gbs, 1), ["ofCopy"] = Math.Round(gbs / copyGBs, 3), ["finite"] = yHost.All(float.IsFinite),
+                };
+                results.Add(row);
+                Console.Error.WriteLine($"{info.Name,-5} [{m,6} x {n,5}] {w.SizeInBytes / 1048576.0,8:F1} MiB {ms * 1000,8:F1} us {gbs,7:F0} GB/s {100 * gbs / copyGBs,5:F1} % of copy");
+            }
+
+        var report = new Dictionary<string, object>
+        {
+            ["command"] = "matvec", ["device"] = gpu.Description, ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
+            ["timing"] = timer.UsesGraphs ? $"CUDA graph of {launches} launches, median of {runs}" : $"{launches} stream launches, median of {runs}",
+            ["copyGBs"] = Math.Round(copyGBs, 1), ["results"] = results,
+        };
+        Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static (int M, int N) ParseShape(string text)
+    {
+        var parts = text.Split('x');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int m) || !int.TryParse(parts[1], out int n) || m <= 0 || n <= 0)
+            throw new UsageException($"--shapes entries are OUTxIN (e.g. 4096x14336), got '{text}'.");
+        return (m, n);
+    }
+
+    /// <summary>A [m, n] matrix of info's type: random blocks of about 8 MiB, repeated over the rows.</summary>
+    private static DeviceMatrix RandomMatrix(Accelerator accelerator, WeightTypeInfo info, int m, int n)
+    {
+        long rowBytes = info.BytesPerRow(n);
+        int patternRows = (int)Math.Clamp((8L << 20) / rowBytes, 1, m);
+        var random = new Random(1234);
+        var values = new float[(long)patternRows * n];
+        for (long i = 0; i < values.Length; i++)
+            values[i] = (float)(random.NextDouble() * 2 - 1) * 0.05f;
+        var raw = new byte[patternRows * rowBytes];
+        if (info.CanQuantize)
+            info.Quantize(values, raw);
+        else
+        {
+            random.NextBytes(raw);
+            for (long b = 0; b < raw.Length; b += info.BytesPerBlock)   // Q4_1 / Q5_1: finite d and m
+                for (int field = 0; field < 4; field += 2)
+                    BinaryPrimitives.WriteUInt16LittleEndian(raw.AsSpan((int)b + field), BitConverter.HalfToUInt16Bits((System.Half)0.01f));
+        }
+        var matrix = DeviceMatrix.Allocate(accelerator, info.Type, m, n);
+        for (int row = 0; row < m; row += patternRows)
+            matrix.CopyRowsFromHost(row, raw.AsSpan(0, (int)(Math.Min(patternRows, m - row) * rowBytes)));
+        return matrix;
+    }
+
+    private static double MeasureCopy(Accelerator accelerator, KernelSet kernels, Timer timer, long bytes, out double ms)
+    {
+        // the driver's device-to-device copy (cuMemcpyDtoDAsync) on the same stream
+        using var source = accelerator.Allocate1D<uint>(bytes / 4);
+        using var target = accelerator.Allocate1D<uint>(bytes / 4);
+        source.MemSetToZero();
+        ms = timer.Time(() => source.View.BaseView.CopyTo(kernels.Stream, target.View.BaseView));
+        return 2.0 * bytes / (ms * 1e6);
+    }
+
+    /// <summary>Median time of one launch; on CUDA through a captured graph of the launches.</summary>
+    private sealed unsafe class Timer(KernelSet kernels, int warmup, int runs, int launches)
+    {
+        private static readonly nint s_cuda = NativeLibrary.TryLoad("libcuda.so.1", out var h) ? h : NativeLibrary.TryLoad("libcuda.so", out h) ? h : 0;
+
+        public bool UsesGraphs { get; private set; } = kernels.Stream is CudaStream && s_cuda != 0;
+
+        public double Time(Action launch)
+        {
+            if (UsesGraphs)
+            {
+                try
+                {
+                    return TimeGraph(launch);
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"CUDA graph timing failed ({e.Message}); timing stream launches instead.");
+                    UsesGraphs = false;
+                }
+            }
+            for (int i = 0; i < warmup; i++)
+                launch();
+            kernels.Synchronize();
+            var times = new double[runs];
+            for (int r = 0; r < runs; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                for (int i = 0; i < launches; i++)
+                    launch();
+                kernels.Synchronize();
+                times[r] = watch.Elapsed.TotalMilliseconds / launches;
+            }
+            return Median(times);
+        }
+
+        private double TimeGraph(Action launch)
+        {
+            launch();   // loads and compiles the kernel outside the capture
+            kernels.Synchronize();
+            nint stream = ((CudaStream)kernels.Stream).StreamPtr, graph = 0, exec = 0;
+            Check(((delegate* unmanaged<nint, int, int>)Export("cuStreamBeginCapture_v2"))(stream, 2), "cuStreamBeginCapture");   // relaxed
+            for (int i = 0; i < launches; i++)
+                launch();
+            Check(((delegate* unmanaged<nint, nint*, int>)Export("cuStreamEndCapture"))(stream, &graph), "cuStreamEndCapture");
+            try
+            {
+                Check(((delegate* unmanaged<nint*, nint, ulong, int>)Export("cuGraphInstantiateWithFlags"))(&exec, graph, 0), "cuGraphInstantiate");
+                var graphLaunch = (delegate* unmanaged<nint, nint, int>)Export("cuGraphLaunch");
+                for (int i = 0; i < warmup; i++)
+                    Check(graphLaunch(exec, stream), "cuGraphLaunch");
+                kernels.Synchronize();
+                var times = new double[runs];
+                for (int r = 0; r < runs; r++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    Check(graphLaunch(exec, stream), "cuGraphLaunch");
+                    kernels.Synchronize();
+                    times[r] = watch.Elapsed.TotalMilliseconds / launches;
+                }
+                return Median(times);
+            }
+            finally
+            {
+                if (exec != 0)
+                    ((delegate* unmanaged<nint, int>)Export("cuGraphExecDestroy"))(exec);
+                if (graph != 0)
+                    ((delegate* unmanaged<nint, int>)Export("cuGraphDestroy"))(graph);
+            }
+        }
+
+        private static nint Export(string name) => NativeLibrary.GetExport(s_cuda, name);
+
+        private static void Check(int result, string call)
+        {
+            if (result != 0)
+                throw new InvalidOperationException($"{call} returned CUDA error {result}");
+        }
+
+        private static double Median(double[] values)
+        {
+            Array.Sort(values);
+            return values[values.Length / 2];
+        }
+    }
+}
