@@ -15,7 +15,7 @@ namespace Hip.Bench;
 /// Inputs are random on the device; each timing is the median of --runs samples after --warmup calls, a sample being
 /// the mean of --inner back-to-back calls between two synchronizations. --check first runs every backend at small edge
 /// shapes against the float64 reference and compares mma with cuBLAS on the first rows of every timed shape.
-/// --ptx PATH writes our kernel's PTX (bf16) for ptxas. --shape-divisor D divides every k and m by D (a smoke run on the
+/// --ptx PATH writes our kernels' PTX (bf16; PATH.wide.ptx, PATH.narrow.ptx) for ptxas. --shape-divisor D divides every k and m by D (a smoke run on the
 /// CPU accelerator, where --check also keeps to its smallest shape).
 /// Usage: Hip.Bench gemm [--rows T] [--device cuda|cpu] [--warmup N] [--runs N] [--inner N] [--check] [--ptx PATH] [--shape-divisor D]
 /// </summary>
@@ -37,7 +37,10 @@ internal static class GemmCommand
             throw new UsageException($"--rows, --runs, --inner and --shape-divisor must be positive, and k / divisor a multiple of {GemmTc.KMultiple}.");
 
         if (ptxPath is not null)
-            File.WriteAllText(ptxPath, Ptx());
+        {
+            File.WriteAllText(ptxPath + ".wide.ptx", Ptx(nameof(GemmTc.KernelBF16)));
+            File.WriteAllText(ptxPath + ".narrow.ptx", Ptx(nameof(GemmTc.KernelNarrowBF16)));
+        }
         using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);
         var accelerator = gpu.Accelerator;
         var kernels = new KernelSet(accelerator);
@@ -77,12 +80,16 @@ internal static class GemmCommand
                 row["mmaMs"] = Math.Round(mmaMs, 4);
                 row["mmaTflops"] = Math.Round(flop / mmaMs / 1e9, 1);
                 float[]? mmaRows = check ? FirstRows(y, m) : null;
+                double narrowMs = Time(kernels, warmup, runs, inner, () => kernels.MatMulHalf(x.View, w.View, y.View, rows, k, m, bf16, GemmBackend.MmaNarrow));
+                row["mmaNarrowMs"] = Math.Round(narrowMs, 4);
+                row["mmaNarrowTflops"] = Math.Round(flop / narrowMs / 1e9, 1);
                 if (cuBlas)
                 {
                     double blasMs = Time(kernels, warmup, runs, inner, () => kernels.MatMulHalf(x.View, w.View, y.View, rows, k, m, bf16, GemmBackend.CuBlas));
                     row["cublasMs"] = Math.Round(blasMs, 4);
                     row["cublasTflops"] = Math.Round(flop / blasMs / 1e9, 1);
                     row["mmaOverCublas"] = Math.Round(blasMs / mmaMs, 3);
+                    row["mmaNarrowOverCublas"] = Math.Round(blasMs / narrowMs, 3);
                     if (mmaRows is not null)
                         row["mmaVsCublasMaxRelative"] = MaxRelative(FirstRows(y, m), mmaRows);
                 }
@@ -98,7 +105,7 @@ internal static class GemmCommand
     private static Dictionary<string, object> CheckSmall(KernelSet kernels, bool cuBlas, bool cuda)
     {
         var result = new Dictionary<string, object>();
-        var backends = new List<GemmBackend> { GemmBackend.Simt, GemmBackend.Mma };
+        var backends = new List<GemmBackend> { GemmBackend.Simt, GemmBackend.Mma, GemmBackend.MmaNarrow };
         if (cuBlas)
             backends.Add(GemmBackend.CuBlas);
         var random = new Random(7);
@@ -161,11 +168,11 @@ internal static class GemmCommand
         return times[runs / 2];
     }
 
-    private static string Ptx()
+    private static string Ptx(string kernel)
     {
         using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, nvvmAPI: null!);
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(typeof(GemmTc).GetMethod(nameof(GemmTc.KernelBF16))!);
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(typeof(GemmTc).GetMethod(kernel)!);
         return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
     }
 

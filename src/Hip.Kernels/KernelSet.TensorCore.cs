@@ -5,7 +5,7 @@ namespace Hip.Kernels;
 
 public sealed partial class KernelSet
 {
-    /// <summary>The environment variable that picks the half-precision GEMM: auto, cublas, mma or simt.</summary>
+    /// <summary>The environment variable that picks the half-precision GEMM: auto, cublas, mma, mma-narrow or simt.</summary>
     public const string GemmVariable = "HIP_GEMM";
 
     private GemmState? _gemm;
@@ -43,10 +43,12 @@ public sealed partial class KernelSet
             case GemmBackend.CuBlas:
                 state.CuBlas(this).MatMul(xHalf, wHalf, y, rows, k, m, bf16);
                 break;
-            case GemmBackend.Mma:
+            case GemmBackend.Mma or GemmBackend.MmaNarrow:
                 if (k % GemmTc.KMultiple != 0)
                     throw new ArgumentException($"MatMulHalf (mma): k = {k} is not a multiple of {GemmTc.KMultiple}; pad the rows of x and W with zeros to a multiple of {GemmTc.KMultiple}.", nameof(k));
-                (bf16 ? state.MmaBF16 : state.MmaF16)(_stream, GemmTc.Launch(rows, m), xHalf, wHalf, y, rows, k, m);
+                bool wide = backend == GemmBackend.Mma;
+                var kernel = wide ? (bf16 ? state.MmaBF16 : state.MmaF16) : (bf16 ? state.MmaNarrowBF16 : state.MmaNarrowF16);
+                kernel(_stream, GemmTc.Launch(rows, m, wide), xHalf, wHalf, y, rows, k, m);
                 break;
             default:
                 state.Simt(_stream, rows * m, xHalf, wHalf, y, k, m, bf16 ? 1 : 0);
@@ -82,14 +84,15 @@ public sealed partial class KernelSet
         null or "" or "auto" => GemmBackend.Auto,
         "cublas" => GemmBackend.CuBlas,
         "mma" => GemmBackend.Mma,
+        "mma-narrow" => GemmBackend.MmaNarrow,
         "simt" => GemmBackend.Simt,
-        _ => throw new ArgumentException($"{GemmVariable}='{value}' is not a GEMM: use 'auto', 'cublas', 'mma' or 'simt', or leave it unset."),
+        _ => throw new ArgumentException($"{GemmVariable}='{value}' is not a GEMM: use 'auto', 'cublas', 'mma', 'mma-narrow' or 'simt', or leave it unset."),
     };
 
     // The half-precision GEMM's kernels and cuBLAS handle, loaded on first use (most sets never run a prefill GEMM).
     private sealed class GemmState
     {
-        public readonly Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int> MmaF16, MmaBF16;
+        public readonly Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int> MmaF16, MmaBF16, MmaNarrowF16, MmaNarrowBF16;
         public readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int> Simt;
         public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<ushort>, int> Convert;
         public readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, float, int> RmsNorm;
@@ -103,6 +106,8 @@ public sealed partial class KernelSet
             var a = set._accelerator;
             MmaF16 = a.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int>(GemmTc.KernelF16);
             MmaBF16 = a.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int>(GemmTc.KernelBF16);
+            MmaNarrowF16 = a.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int>(GemmTc.KernelNarrowF16);
+            MmaNarrowBF16 = a.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int>(GemmTc.KernelNarrowBF16);
             Simt = a.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, int, int, int>(HalfMatMul.PerThreadKernel);
             Convert = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int>(HalfConvert.Kernel);
             RmsNorm = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, float, int>(Kernels.RmsNormToHalf.Kernel);

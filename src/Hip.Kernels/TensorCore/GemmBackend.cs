@@ -7,8 +7,10 @@ public enum GemmBackend
     Auto,
     /// <summary>cublasGemmEx through <see cref="CuBlasGemm"/> (CUDA only).</summary>
     CuBlas,
-    /// <summary>Our tensor-core kernel, <see cref="GemmTc"/> (emulated, slowly, on the CPU accelerator).</summary>
+    /// <summary>Our tensor-core kernel, <see cref="GemmTc"/> in its wide layout (emulated, slowly, on the CPU accelerator).</summary>
     Mma,
+    /// <summary><see cref="GemmTc"/> in its narrow layout (8 warps of 64 × 32).</summary>
+    MmaNarrow,
     /// <summary>One thread per output, no tensor cores: <see cref="HalfMatMul"/>.</summary>
     Simt,
 }

@@ -42,5 +42,6 @@ public sealed class CuBlasGemmTests(ITestOutputHelper output)
             return;
         }
         GemmTcTests.Check(GemmBackend.Mma, bf16, rows: 300, k: 272, m: 264);
+        GemmTcTests.Check(GemmBackend.MmaNarrow, bf16, rows: 300, k: 272, m: 264);
     }
 }

@@ -12,12 +12,14 @@ public sealed class GemmTcTests
     private const double Absolute = 1e-4, Relative = 1e-4;
 
     // rows 37, m 40: partial tiles in both directions (zero-filled loads, guarded stores); k 48: one full 32-step and
-    // a half-filled one, so both shared-memory stages. bf16 only on the CPU (~45 s: the emulation runs each mma as 16
-    // warp shuffles of 256 OS threads); fp16 is covered by MmaTests here and by CuBlasGemmTests' multi-tile run on CUDA.
+    // a half-filled one, so both shared-memory stages; k 16: one half-filled step. One format per layout on the CPU
+    // (each 32-step costs ~15 s there: the emulation runs every mma as 16 warp shuffles of OS threads); both formats at
+    // multi-tile shapes in CuBlasGemmTests on CUDA.
     [Theory]
-    [InlineData(true, 37, 48, 40)]
-    public void MatMulHalf_Mma_MatchesReference(bool bf16, int rows, int k, int m) =>
-        Check(GemmBackend.Mma, bf16, rows, k, m);
+    [InlineData(GemmBackend.Mma, true, 37, 48, 40)]
+    [InlineData(GemmBackend.MmaNarrow, false, 37, 16, 40)]
+    public void MatMulHalf_Mma_MatchesReference(GemmBackend backend, bool bf16, int rows, int k, int m) =>
+        Check(backend, bf16, rows, k, m);
 
     [Theory]
     [InlineData(false, 5, 24, 7)]    // k not a multiple of 16: fine without tensor cores
@@ -61,13 +63,14 @@ public sealed class GemmTcTests
     [InlineData(null, GemmBackend.Auto)]
     [InlineData(" CuBLAS ", GemmBackend.CuBlas)]
     [InlineData("mma", GemmBackend.Mma)]
+    [InlineData("mma-narrow", GemmBackend.MmaNarrow)]
     [InlineData("simt", GemmBackend.Simt)]
     public void ParseGemmVariable_KnownValues_Parse(string? value, GemmBackend expected) =>
         Assert.Equal(expected, KernelSet.ParseGemmVariable(value));
 
     [Fact]
     public void ParseGemmVariable_Unknown_ThrowsNamingTheChoices() =>
-        Assert.Contains("'auto', 'cublas', 'mma' or 'simt'", Assert.Throws<ArgumentException>(() => KernelSet.ParseGemmVariable("tensor")).Message);
+        Assert.Contains("'auto', 'cublas', 'mma', 'mma-narrow' or 'simt'", Assert.Throws<ArgumentException>(() => KernelSet.ParseGemmVariable("tensor")).Message);
 
     internal static void Check(GemmBackend backend, bool bf16, int rows, int k, int m)
     {
