@@ -14,8 +14,8 @@ namespace Hip.Kernels;
 /// <item>narrow (<see cref="KernelNarrowF16"/>, <see cref="KernelNarrowBF16"/>): 8 warps as 2 × 4, each 64 × 32 =
 /// 4 × 4 mma tiles, 64 accumulators a thread; more warps to hide latency.</item>
 /// </list>
-/// Accumulators and fragments are written out by hand (generated): ILGPU 1.5.3 does not unroll, and a register array
-/// indexed in a loop would spill. Shared rows are padded from 16 to 20 words so a warp's fragment loads hit 32
+/// Accumulators and fragments are written out by hand (by GemmTc.gen.py beside this file): ILGPU 1.5.3 does not
+/// unroll, and a register array indexed in a loop would spill. Shared rows are padded from 16 to 20 words so a warp's fragment loads hit 32
 /// different banks. Edges: rows and m of any size (loads zero-filled, stores guarded); k a multiple of 16 (a last half
 /// step is zero-filled).
 /// <para>Legend: x activations [rows, k], w weights [m, k] (our row-major weight layout), y output [rows, m];
