@@ -15,9 +15,10 @@ namespace Hip.Kernels;
 /// 4 × 4 mma tiles, 64 accumulators a thread; more warps to hide latency.</item>
 /// </list>
 /// Accumulators and fragments are written out by hand (by GemmTc.gen.py beside this file): ILGPU 1.5.3 does not
-/// unroll, and a register array indexed in a loop would spill. Shared rows are padded from 16 to 20 words so a warp's fragment loads hit 32
-/// different banks. Edges: rows and m of any size (loads zero-filled, stores guarded); k a multiple of 16 (a last half
-/// step is zero-filled).
+/// unroll, and a register array indexed in a loop would spill. Shared rows are padded from 16 to 20 words so a warp's
+/// fragment loads hit 32 different banks. Edges: rows and m of any size (loads zero-filled, stores guarded); k a
+/// multiple of 16 (a last half step is zero-filled). x and W must start 16-byte aligned (whole buffers or row-aligned
+/// sub-views with k a multiple of 8).
 /// <para>Legend: x activations [rows, k], w weights [m, k] (our row-major weight layout), y output [rows, m];
 /// g = lane / 4, t = lane % 4 as in <see cref="Mma"/>; mi, ni a warp's 16-row and 8-column mma tiles.</para>
 /// </summary>
