@@ -54,6 +54,7 @@ try
         "attention" => AttentionCommand.Run(options),
         "generate" => GenerateCommand.Run(options),
         "matvec" => MatVecCommand.Run(options),
+        "gemm" => GemmCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }
