@@ -38,6 +38,7 @@ try
     {
         "quality" => QualityCommand.Run(options),
         "attention" => AttentionCommand.Run(options),
+        "flash" => FlashCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }

@@ -20,8 +20,8 @@ public sealed partial class KernelSet
     {
         if (_flash64 is not null)
             return;
-        _flash64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.Kernel64);
-        _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.Kernel128);
+        _flash64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Kernel);
+        _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Kernel);
         _flashNoMask = _accelerator.Allocate1D<int>(1);
     }
 

@@ -6,7 +6,7 @@ namespace Hip.Kernels;
 public static partial class FlashAttention
 {
     /// <summary>The kernel for head dimension 64; see <see cref="Args"/> for the launch.</summary>
-    public static void Kernel64(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+    public static void HeadDim64Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
         const int D = 64, Words = D / 2, KStride = 36;
@@ -226,7 +226,7 @@ public static partial class FlashAttention
     }
 
     /// <summary>The kernel for head dimension 128; see <see cref="Args"/> for the launch.</summary>
-    public static void Kernel128(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+    public static void HeadDim128Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
         const int D = 128, Words = D / 2, KStride = 68;

@@ -12,7 +12,7 @@ def kernel(d):
     L = []
     w = L.append
     w(f"    /// <summary>The kernel for head dimension {d}; see <see cref=\"Args\"/> for the launch.</summary>")
-    w(f"    public static void Kernel{d}(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,")
+    w(f"    public static void HeadDim{d}Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,")
     w(f"        ArrayView<int> indices, ArrayView<int> counts, Args a)")
     w("    {")
     w(f"        const int D = {d}, Words = D / 2, KStride = {kstr};")
