@@ -55,6 +55,7 @@ try
         "generate" => GenerateCommand.Run(options),
         "matvec" => MatVecCommand.Run(options),
         "gemm" => GemmCommand.Run(options),
+        "flash" => FlashCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }

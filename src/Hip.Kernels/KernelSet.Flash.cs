@@ -1,0 +1,87 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Hip.Kernels;
+
+// Prefill attention on tensor cores (TensorCore/FlashAttention.cs) over the F16 block-layout KV cache. Loaded on first
+// use or by PrepareFlashAttention (call it before capturing a graph: loading compiles and allocates).
+public sealed partial class KernelSet
+{
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash64;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash128;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _flashNoMask;   // the mask arguments of the dense mode (never read)
+
+    /// <summary>Queries per group and KV head of <see cref="FlashAttentionPrefill"/>: 16 on the CPU accelerator, up to 128 on CUDA (8 warps a group).</summary>
+    public int FlashQueryTile(int heads, int kvHeads) =>
+        _accelerator.AcceleratorType == AcceleratorType.Cuda ? FlashAttention.WarpQueries * Math.Max(1, 8 / (heads / kvHeads)) : FlashAttention.WarpQueries;
+
+    /// <summary>Compiles the tensor-core attention kernels now (they load on first use otherwise).</summary>
+    public void PrepareFlashAttention()
+    {
+        if (_flash64 is not null)
+            return;
+        _flash64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Kernel);
+        _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Kernel);
+        _flashNoMask = _accelerator.Allocate1D<int>(1);
+    }
+
+    /// <summary>
+    /// Dense causal attention on tensor cores: o [tokens, heads·headDim] (float32) from q [tokens, heads·headDim]
+    /// (float32, un-scaled, positions startPos .. startPos + tokens − 1, RoPE applied) over one layer's F16 caches
+    /// kCache, vCache [blocks, kvHeads, 64, headDim] (<see cref="KvLayout"/>) holding positions 0 .. startPos + tokens − 1.
+    /// headDim 64 or 128; heads / kvHeads at most 8.
+    /// </summary>
+    public void FlashAttentionPrefill(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale)
+    {
+        CheckFlashShapes(nameof(FlashAttentionPrefill), q, kCache, vCache, o, tokens, heads, kvHeads, headDim, startPos);
+        if (heads / kvHeads > 8)
+            throw new NotSupportedException($"FlashAttentionPrefill: heads / kvHeads = {heads / kvHeads}; at most 8 query heads share a KV head here (one warp each per 16 queries). Use the SIMT attention for this model.");
+        PrepareFlashAttention();
+        var args = FlashAttention.Args.Dense(tokens, heads, kvHeads, startPos, scale, FlashQueryTile(heads, kvHeads));
+        LaunchFlash(args, headDim, q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View);
+    }
+
+    /// <summary>
+    /// HiP block-sparse attention on tensor cores (sink + the mask's key blocks + window, HIP.md §3): shapes as
+    /// <see cref="FlashAttentionPrefill"/>; indices [heads, queryBlocks, chunks] (key-block start positions) and counts
+    /// [heads, queryBlocks] as <see cref="HipKernelSet.EstimateMask"/> writes them. options.BlockSizeQ a multiple of 16, at most 128.
+    /// </summary>
+    public void HipAttentionPrefill(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, int tokens, int heads, int kvHeads, int headDim, int startPos, float scale,
+        HipAttentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckFlashShapes(nameof(HipAttentionPrefill), q, kCache, vCache, o, tokens, heads, kvHeads, headDim, startPos);
+        if (options.BlockSizeQ % FlashAttention.WarpQueries != 0 || options.BlockSizeQ > 128)
+            throw new ArgumentException($"HipAttentionPrefill: options.BlockSizeQ = {options.BlockSizeQ}; the tensor-core kernel needs a multiple of 16 up to 128.", nameof(options));
+        var args = FlashAttention.Args.Hip(tokens, heads, kvHeads, startPos, scale, options);
+        if (indices.Length < (long)heads * args.QueryBlocks * options.Chunks || counts.Length < (long)heads * args.QueryBlocks)
+            throw new ArgumentException($"HipAttentionPrefill: mask buffers hold {indices.Length} indices and {counts.Length} counts; need {(long)heads * args.QueryBlocks * options.Chunks} and {(long)heads * args.QueryBlocks}.");
+        PrepareFlashAttention();
+        LaunchFlash(args, headDim, q, kCache, vCache, o, indices, counts);
+    }
+
+    private void LaunchFlash(FlashAttention.Args args, int headDim, ArrayView<float> q, ArrayView<ushort> kCache,
+        ArrayView<ushort> vCache, ArrayView<float> o, ArrayView<int> indices, ArrayView<int> counts)
+    {
+        var config = new KernelConfig(args.Groups, args.Warps * _accelerator.WarpSize);
+        (headDim == 64 ? _flash64 : _flash128)!(_stream, config, q, kCache, vCache, o, indices, counts, args);
+    }
+
+    private void CheckFlashShapes(string what, ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache,
+        ArrayView<float> o, int tokens, int heads, int kvHeads, int headDim, int startPos)
+    {
+        if (headDim != 64 && headDim != 128)
+            throw new NotSupportedException($"{what}: headDim = {headDim}; the tensor-core kernels exist for 64 and 128.");
+        if (tokens <= 0 || startPos < 0 || kvHeads <= 0 || heads <= 0 || heads % kvHeads != 0)
+            throw new ArgumentException($"{what}: tokens = {tokens}, startPos = {startPos}, heads = {heads}, kvHeads = {kvHeads}; need tokens > 0, startPos ≥ 0 and heads a multiple of kvHeads.");
+        if (_accelerator.WarpSize != 32)
+            throw new NotSupportedException($"{what}: warp size {_accelerator.WarpSize}; the mma fragments need 32 lanes.");
+        long rows = (long)tokens * heads * headDim, cache = KvLayout.LayerElements(startPos + tokens, kvHeads, headDim);
+        if (q.Length < rows || o.Length < rows)
+            throw new ArgumentException($"{what}: q holds {q.Length} and o {o.Length} floats; [tokens, heads·headDim] needs {rows}.");
+        if (kCache.Length < cache || vCache.Length < cache)
+            throw new ArgumentException($"{what}: kCache holds {kCache.Length} and vCache {vCache.Length} halves; positions 0 .. {startPos + tokens - 1} need {cache} ([blocks, kvHeads, 64, headDim]).");
+    }
+}
