@@ -75,23 +75,20 @@ internal static class FlashCommand
                 kernels.HipAttentionPrefill(q.View, k.View, v.View, o.View, indices.View, counts.View, context, heads, kvHeads,
                     headDim, 0, scale, options));
             if (mask)
-                report["msMaskSimt"] = TimeMask(accelerator, kernels, fill, q, indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
+                report["msMaskSimt"] = TimeMask(accelerator, kernels, q, KvLayer.F16(k.View, v.View, context), indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
             Print(report);
         }
         return 0;
     }
 
-    // today's mask estimation (fp32 SIMT over an fp32 [kvHeads, capacity, headDim] cache), for the HiP total
-    private static double TimeMask(Accelerator accelerator, KernelSet kernels, Action<Index1D, ArrayView<float>, uint> fill,
-        MemoryBuffer1D<float, Stride1D.Dense> q, MemoryBuffer1D<int, Stride1D.Dense> indices, MemoryBuffer1D<int, Stride1D.Dense> counts,
+    // the mask estimation (SIMT) over the same F16 block-layout cache, for the HiP total
+    private static double TimeMask(Accelerator accelerator, KernelSet kernels, MemoryBuffer1D<float, Stride1D.Dense> q, KvLayer cache,
+        MemoryBuffer1D<int, Stride1D.Dense> indices, MemoryBuffer1D<int, Stride1D.Dense> counts,
         int context, int heads, int kvHeads, int headDim, HipAttentionOptions options, int warmup, int runs)
     {
-        using var k32 = accelerator.Allocate1D<float>((long)kvHeads * context * headDim);
-        fill((int)k32.Length, k32.View, 5u);
-        accelerator.Synchronize();
         var hip = new HipKernelSet(accelerator, kernels.Stream);
         return Time(kernels, warmup, runs, () =>
-            hip.EstimateMask(q.View, k32.View, indices.View, counts.View, context, heads, kvHeads, headDim, context, 0, options));
+            hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
     }
 
     private static double Time(KernelSet kernels, int warmup, int runs, Action call)

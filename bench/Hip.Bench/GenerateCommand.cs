@@ -25,7 +25,7 @@ internal static class GenerateCommand
         string cache = c.Text("--cache") ?? SyntheticModel.DefaultCache;
         var contexts = ParseContexts(c.Text("--context") ?? "512");
         string attentionName = c.Choice("--attention", "dense", "dense", "hip");
-        string kv = c.Choice("--kv", "f32", "f16", "f32");
+        string kv = c.Choice("--kv", "f16", "f16", "f32");
         int decodeSteps = c.Int("--decode-steps", 64);
         double prefillLimit = c.Double("--prefill-limit", 300);
         string deviceName = c.Choice("--device", "auto", "auto", "cuda", "cpu");

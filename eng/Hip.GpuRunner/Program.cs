@@ -8,6 +8,14 @@ using Hip.TestSupport;
 // --device cpu: the GPU machines have no .NET and no xunit runner, only this single-file executable.
 string[] testAssemblies = ["Hip.Kernels.Tests", "Hip.Inference.Tests"];
 
+// `Hip.GpuRunner bench ARGS` runs Hip.Bench in this process, so one carried executable does tests and benchmarks.
+if (args.Length > 0 && args[0] == "bench")
+{
+    var entry = Assembly.Load(new AssemblyName("Hip.Bench")).EntryPoint
+        ?? throw new InvalidOperationException("Hip.Bench has no entry point.");
+    return entry.Invoke(null, [args[1..]]) is int code ? code : 0;
+}
+
 string? filter = null;
 string device = "cuda";
 for (int i = 0; i < args.Length; i++)
@@ -17,7 +25,7 @@ for (int i = 0; i < args.Length; i++)
         case "--filter" when i + 1 < args.Length: filter = args[++i]; break;
         case "--device" when i + 1 < args.Length && args[i + 1] is "cuda" or "cpu": device = args[++i]; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: Hip.GpuRunner [--filter substring] [--device cuda|cpu]");
+            Console.WriteLine("usage: Hip.GpuRunner [--filter substring] [--device cuda|cpu]   |   Hip.GpuRunner bench COMMAND [options]");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. usage: Hip.GpuRunner [--filter substring] [--device cuda|cpu]");

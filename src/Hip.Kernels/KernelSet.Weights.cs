@@ -94,13 +94,16 @@ public sealed partial class KernelSet
         }
     }
 
-    /// <summary>y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count.</summary>
+    /// <summary>
+    /// y = x · Wᵀ. x: [rows, w.Cols]   y: [rows, w.Rows]. Picks the kernel by row count: the mat-vec for a few rows
+    /// (decode), the tensor-core GEMM for a prefill on CUDA (KernelSet.Prefill.cs), else the tiled SIMT kernel.
+    /// </summary>
     public void MatMul(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
     {
-        if (rows >= TiledMatMulMinRows)
-            MatMulTiled(x, w, y, rows);
-        else
+        if (rows < TiledMatMulMinRows)
             MatVec(x, w, y, rows);
+        else if (!TryMatMulTensorCores(x, w, y, rows))
+            MatMulTiled(x, w, y, rows);
     }
 
     /// <summary>The warp-per-output kernel (decode), reading w in its own type. Shapes as <see cref="MatMul"/>.</summary>

@@ -8,9 +8,12 @@ public sealed class DenseAttentionPolicy(KernelSet kernels, ModelConfig config) 
 {
     private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
 
-    public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o) =>
-        kernels.DenseAttention(q, cache.Layer(layer), o, tokens, config.HeadCount, config.KvHeadCount, config.HeadDim,
-            startPos, _scale, cache.Position);
+    public void Run(int layer, ArrayView<float> q, KvCache cache, int tokens, int startPos, ArrayView<float> o)
+    {
+        var (h, g, d) = (config.HeadCount, config.KvHeadCount, config.HeadDim);
+        if (!kernels.TryFlashAttentionPrefill(q, cache.Layer(layer), o, tokens, h, g, d, startPos, _scale))   // tensor cores (prefill on CUDA)
+            kernels.DenseAttention(q, cache.Layer(layer), o, tokens, h, g, d, startPos, _scale, cache.Position);
+    }
 
     public void Reset() { }
 }

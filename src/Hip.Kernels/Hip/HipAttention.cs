@@ -82,8 +82,9 @@ public sealed class HipAttention : IDisposable
         var maskIndices = Ensure(ref _maskIndices, HipKernelSet.MaskLength(tokens, heads, _options));
         var maskCounts = Ensure(ref _maskCounts, (long)heads * HipKernelSet.QueryBlocks(tokens, _options));
         _hip.EstimateMask(q, cache, maskIndices, maskCounts, tokens, heads, kvHeads, headDim, startPos, _options);
-        _hip.BlockSparseAttention(q, cache, o, maskIndices, maskCounts, partials, tokens, heads, kvHeads, headDim,
-            startPos, scale, _options, splits);
+        if (!_kernels.TryHipAttentionPrefill(q, cache, o, maskIndices, maskCounts, tokens, heads, kvHeads, headDim, startPos, scale, _options))
+            _hip.BlockSparseAttention(q, cache, o, maskIndices, maskCounts, partials, tokens, heads, kvHeads, headDim,
+                startPos, scale, _options, splits);
         state.MarkPrefilled(layer, startPos + tokens);
     }
 
