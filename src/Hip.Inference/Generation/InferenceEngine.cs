@@ -38,6 +38,8 @@ public sealed class InferenceEngine : IDisposable
     /// <summary>Positions of the KV cache: prompt plus output must fit.</summary>
     public int ContextLength { get; }
     public string DeviceDescription => _gpu.Description;
+    /// <summary>How decode steps run: "CUDA graph", or "eager" with the reason (the CPU accelerator, HIP_CUDA_GRAPH=0, a failed capture).</summary>
+    public string DecodeGraphStatus => _model.DecodeGraphStatus;
     public long WeightBytes => _model.WeightBytes;
     public long KvCacheBytes => _prefixes.SizeInBytes;
     public TimeSpan LoadTime { get; }

@@ -28,6 +28,9 @@ public interface ILanguageModel : IDisposable
     /// <summary>Next-token logits of the last forwarded position: [vocab].</summary>
     ArrayView<float> Logits { get; }
 
+    /// <summary>How the last decode step ran: "CUDA graph", or "eager" with the reason.</summary>
+    string DecodeGraphStatus { get; }
+
     /// <summary>A KV cache shaped for this model.</summary>
     KvCache CreateCache(int capacity);
 

@@ -34,6 +34,9 @@ public abstract class TransformerModel : ILanguageModel
     public long WeightBytes => Weights.SizeInBytes;
     public ArrayView<float> Logits => _logits.View;
 
+    /// <summary>How the last decode step ran: "CUDA graph", or "eager" with the reason capture was not used.</summary>
+    public string DecodeGraphStatus { get; private set; } = "no decode step yet";
+
     /// <summary>How caches made by <see cref="CreateCache"/> store keys and values (F16 by default; F32 for exactness tests).</summary>
     public KvPrecision KvPrecision { get; set; } = KvPrecision.F16;
 
@@ -125,7 +128,9 @@ public abstract class TransformerModel : ILanguageModel
         else
         {
             DecodeStep(cache);                           // eager: loads kernels and grows scratch before any capture
-            _decodeGraphs[cache] = StepGraph.Capture(Kernels, () => DecodeStep(cache));
+            var captured = StepGraph.Capture(Kernels, () => DecodeStep(cache));
+            _decodeGraphs[cache] = captured;
+            DecodeGraphStatus = captured.IsGraph ? "CUDA graph" : $"eager ({captured.FallbackReason})";
         }
         cache.AdvancedOnDevice();
     }
