@@ -1,3 +1,5 @@
+using ILGPU;
+
 namespace Hip.Kernels;
 
 /// <summary>
@@ -11,4 +13,7 @@ public interface IKvElement<T> where T : unmanaged
 
     /// <summary>A float32 value rounded to the stored form (round to nearest even).</summary>
     T Write(float value);
+
+    /// <summary>Elements index .. index + 3 (index a multiple of 4) as float32, read in one vector load.</summary>
+    Float4 Load4(ArrayView<T> view, long index);
 }

@@ -14,6 +14,17 @@ public struct KvF16Element : IKvElement<ushort>
     /// <inheritdoc/>
     public readonly ushort Write(float value) => RoundToHalf(Interop.FloatAsInt(value));
 
+    /// <inheritdoc/>
+    public readonly Float4 Load4(ArrayView<ushort> view, long index)
+    {
+        ulong bits = view.Cast<ulong>()[index >> 2];   // four halves in one 8-byte load
+        return new Float4
+        {
+            X = (float)Interop.IntAsFloat((ushort)bits), Y = (float)Interop.IntAsFloat((ushort)(bits >> 16)),
+            Z = (float)Interop.IntAsFloat((ushort)(bits >> 32)), W = (float)Interop.IntAsFloat((ushort)(bits >> 48)),
+        };
+    }
+
     /// <summary>float32 bits to float16 bits, round to nearest even; NaN stays NaN (quiet), overflow becomes infinity.</summary>
     public static ushort RoundToHalf(uint bits)
     {

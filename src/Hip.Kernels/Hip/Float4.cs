@@ -4,19 +4,19 @@ using ILGPU.Runtime.Cuda;
 namespace Hip.Kernels;
 
 /// <summary>Four floats loaded and stored as one 16-byte access (ld.global.v4.f32); head dimensions come in fours.</summary>
-internal struct Float4
+public struct Float4
 {
     public float X, Y, Z, W;
 
     public static Float4 Zero => default;
 
-    /// <summary>Elements index .. index + 3 of a KV-cache view, each read as float32 by the element type.</summary>
+    /// <summary>Elements index .. index + 3 (index a multiple of 4) of a KV-cache view as float32, in one vector load of the element type.</summary>
     public static Float4 Load<T, TElement>(ArrayView<T> view, long index)
         where T : unmanaged
         where TElement : struct, IKvElement<T>
     {
         TElement e = default;
-        return new() { X = e.Read(view[index]), Y = e.Read(view[index + 1]), Z = e.Read(view[index + 2]), W = e.Read(view[index + 3]) };
+        return e.Load4(view, index);
     }
 
     /// <summary>s + a·b over the four lanes (the compiler may fuse multiply and add).</summary>
