@@ -11,6 +11,20 @@ public sealed class InferenceEngineContractTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    [Theory]
+    [InlineData(int.MaxValue)]      // overflowed the RoPE tables' size before (OverflowException)
+    [InlineData(1 << 24)]           // 16M positions: a KV cache far beyond this machine's memory
+    public void Load_ContextBeyondMemory_ThrowsNamingNeededAndAvailableBytes(int context)
+    {
+        var options = new EngineOptions { ContextLength = context, PrefixCacheSlots = 64, KvPrecision = Hip.Kernels.KvPrecision.F32 };
+
+        var e = Assert.Throws<InvalidOperationException>(() => InferenceEngine.Load(Stories260KReference.GgufPath, options, TestGpu.Gpu));
+
+        Assert.Contains("GiB is available", e.Message);
+        Assert.Contains("needs", e.Message);
+        Assert.Contains("lower EngineOptions.ContextLength", e.Message);
+    }
+
     [Fact]
     public async Task Dispose_WhileARequestStreams_EndsItWithCancellationAndFreesTheDevice()
     {
