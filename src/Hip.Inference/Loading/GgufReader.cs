@@ -169,7 +169,7 @@ public static class GgufReader
             ulong u => u > long.MaxValue ? long.MaxValue : (long)u,
             _ => 0,   // a wrong type is reported where the value is read
         };
-        if (blocks < 0 || blocks > tensorCount)
+        if (tensorCount > 0 && (blocks < 0 || blocks > tensorCount))   // a vocab-only file (no tensors) is a tokenizer, not a model
             throw new InvalidDataException(
                 $"{path}: metadata '{Show(key)}' is {blocks}, but the file has {tensorCount} tensors and every block needs tensors of its own.");
     }
