@@ -109,22 +109,8 @@ internal static class AttentionCommand
     }
 
     // median milliseconds of synchronized runs after warm-up ones
-    private static double Time(Accelerator accelerator, int warmup, int runs, Action call)
-    {
-        for (int i = 0; i < warmup; i++)
-            call();
-        accelerator.Synchronize();
-        var times = new double[runs];
-        for (int i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            call();
-            accelerator.Synchronize();
-            times[i] = watch.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return Math.Round(times[runs / 2], 4);
-    }
+    private static double Time(Accelerator accelerator, int warmup, int runs, Action call) =>
+        BenchTiming.MedianMs(warmup, runs, call, accelerator.Synchronize);
 
     // the device mask and output of a few (head, query block) rows against the C# reference
     private static object Check(Accelerator accelerator, HipKernelSet hk, MemoryBuffer1D<float, Stride1D.Dense> q,

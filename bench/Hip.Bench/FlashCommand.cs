@@ -91,22 +91,8 @@ internal static class FlashCommand
             hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
     }
 
-    private static double Time(KernelSet kernels, int warmup, int runs, Action call)
-    {
-        for (int i = 0; i < warmup; i++)
-            call();
-        kernels.Synchronize();
-        var times = new double[runs];
-        for (int i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            call();
-            kernels.Synchronize();
-            times[i] = watch.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return Math.Round(times[runs / 2], 4);
-    }
+    private static double Time(KernelSet kernels, int warmup, int runs, Action call) =>
+        BenchTiming.MedianMs(warmup, runs, call, kernels.Synchronize);
 
     // one small case on the device against the C# reference (dense when options is null): the largest |difference|
     private static Dictionary<string, object> Check(KernelSet kernels, int headDim, int tokens, int heads, int kvHeads,
