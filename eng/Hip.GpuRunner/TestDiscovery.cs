@@ -55,16 +55,18 @@ internal static class TestDiscovery
         }
     }
 
-    private static TestCase Create(Type type, MethodInfo method, object?[] row, string? skip)
+    private static TestCase Create(Type type, MethodInfo method, object?[]? row, string? skip)
     {
+        row ??= [null];
         var arguments = Convert(method, row);
         string list = row.Length == 0 ? "" : "(" + string.Join(", ", method.GetParameters().Zip(row, (p, v) => $"{p.Name}: {Format(v)}")) + ")";
         return new TestCase($"{type.Name}.{method.Name}{list}", $"{type.FullName}.{method.Name}{list}", type, method, arguments, skip);
     }
 
     // The conversions xunit makes for attribute data: enums from integers, numeric widening, optional parameters.
-    private static object?[] Convert(MethodInfo method, object?[] row)
+    private static object?[] Convert(MethodInfo method, object?[]? row)
     {
+        row ??= [null];   // [InlineData(null)] hands over a null array, not an array holding null
         var parameters = method.GetParameters();
         if (row.Length > parameters.Length)
             return row;   // the call reports the mismatch
