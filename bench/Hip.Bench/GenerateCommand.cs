@@ -137,8 +137,11 @@ internal static class GenerateCommand
                 JsonObject result;
                 try
                 {
+                    gpu.Kernels.Profile?.Collect();   // HIP_PROFILE=1: drop what the earlier runs recorded
                     result = RunContext(engine, context, decodeSteps, prefillLimit, seed + context);
                     result["decodeGraph"] = engine.DecodeGraphStatus;
+                    if (gpu.Kernels.Profile is { } profile)
+                        result["profile"] = ProfileJson(profile);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -153,6 +156,15 @@ internal static class GenerateCommand
             Emit(report, outPath);
             return failed ? 1 : 0;
         }
+    }
+
+    // HIP_PROFILE=1: GPU milliseconds per decode step by launch label, largest first (eager steps, an event between launches).
+    private static JsonArray ProfileJson(LaunchProfile profile)
+    {
+        var rows = new JsonArray();
+        foreach (var (label, ms, launches) in profile.Collect())
+            rows.Add(new JsonObject { ["label"] = label, ["msPerStep"] = Math.Round(ms, 4), ["launchesPerStep"] = Math.Round(launches, 2) });
+        return rows;
     }
 
     private static List<int> ParseContexts(string text)

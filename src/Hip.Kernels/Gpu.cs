@@ -57,7 +57,12 @@ public sealed class Gpu : IDisposable
         if (kind != DeviceKind.Cpu)
         {
             InstallCudaResolver();
-            var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+            var context = Context.Create(b =>
+            {
+                b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2);
+                if (LaunchProfile.Requested)
+                    b.Profiling();   // HIP_PROFILE=1: events between decode launches (LaunchProfile)
+            });
             var devices = context.GetCudaDevices();
             if (devices.Count > 0)
                 return new Gpu(context, devices[0].CreateAccelerator(context));
@@ -68,7 +73,12 @@ public sealed class Gpu : IDisposable
                     "Check that the NVIDIA driver is installed (libcuda.so or libcuda.so.1), or unset the variable to use the CPU.");
         }
         // warp 32 like CUDA; 8 warps a group = 256 threads, which MatMulTiled's 16 x 16 group needs
-        var cpuContext = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        var cpuContext = Context.Create(b =>
+        {
+            b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2);
+            if (LaunchProfile.Requested)
+                b.Profiling();
+        });
         return new Gpu(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel));
     }
 

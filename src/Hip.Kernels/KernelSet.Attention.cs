@@ -62,6 +62,7 @@ public sealed partial class KernelSet
         Debug.Assert(startPos < 0 || cos.Length >= (long)(startPos + tokens) * (headDim / 2), "Rope: table shorter than the positions");
         _rope(_stream, tokens * (heads + kvHeads) * (headDim / 2), q, k, cos, sin, PositionArgument(startPos, position),
             heads, kvHeads, headDim, startPos, layout == RopeLayout.RotateHalf ? 1 : 0);
+        Mark("Rope");
     }
 
     /// <summary>
@@ -79,6 +80,7 @@ public sealed partial class KernelSet
             _kvStoreF32(_stream, n, k, v, cache.KeysF32, cache.ValuesF32, p, kvHeads, headDim, startPos);
         else
             _kvStoreF16(_stream, n, k, v, cache.KeysF16, cache.ValuesF16, p, kvHeads, headDim, startPos);
+        Mark("KvStore");
     }
 
     /// <summary>
@@ -143,6 +145,7 @@ public sealed partial class KernelSet
         else
             _partialF16(_stream, config, q, cache.KeysF16, cache.ValuesF16, partialMax, partialSum, partialAcc, p, tokens, heads, kvHeads, headDim, startPos, scale);
         _attentionMerge(_stream, rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
+        Mark($"DenseAttention split {splits}");
     }
 
     /// <summary>position[0] += tokens on the device: the last launch of a graph-replayed decode step.</summary>
@@ -150,6 +153,7 @@ public sealed partial class KernelSet
     {
         Debug.Assert(position.Length >= 1, "AdvancePosition: empty position");
         _advancePosition(_stream, 1, position, tokens);
+        Mark("AdvancePosition");
     }
 
     /// <summary>Every element of values = value, on the stream (device position after a prefill, HiP refresh origins).</summary>

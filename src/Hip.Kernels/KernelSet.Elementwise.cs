@@ -14,5 +14,6 @@ public sealed partial class KernelSet
         Debug.Assert(y.Length >= (long)rows * cols && bias.Length >= cols, "AddBias: shapes");
         _biasAdd ??= _accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BiasAdd.Kernel);
         _biasAdd(_stream, rows * cols, y, bias, cols);
+        Mark("AddBias");
     }
 }

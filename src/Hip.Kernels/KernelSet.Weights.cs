@@ -26,6 +26,20 @@ public sealed partial class KernelSet
     private readonly Dictionary<WeightType, BlockKernels> _blockKernels = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? _dequantizeScratch;   // prefill of quantized weights: rows dequantized to float32
 
+    /// <summary>
+    /// Whether the GPU form of the mat-vec of Q4_K, Q6_K and Q8_0 weights quantizes the activations to int8 and uses
+    /// integer dot products (<see cref="MatVecQ8"/>, as llama.cpp's CUDA mat-vec does) rather than float products with
+    /// float activations. On by default; <c>HIP_MATVEC_INT8=0</c> turns it off.
+    /// </summary>
+    public bool Int8Activations { get; set; } = Environment.GetEnvironmentVariable("HIP_MATVEC_INT8") != "0";
+
+    private const int MaxDynamicSharedBytes = 48 * 1024;   // without the opt-in attribute
+
+    /// <summary>Whether <see cref="MatVec"/> of <paramref name="w"/> takes the int8-activation kernel (<see cref="Int8Activations"/>).</summary>
+    public bool UsesInt8Activations(DeviceMatrix w) =>
+        Int8Activations && Variant == KernelVariant.Grouped && w.HasBlockView && Blocks(w.Type).MatVecQ8 is not null
+        && w.Cols % w.Info.ValuesPerBlock == 0 && MatVecQ8.SharedWords(w.Cols) * sizeof(int) <= MaxDynamicSharedBytes;
+
     /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>
     internal int DequantizeChunkFloats { get; set; } = 1 << 22;
 
@@ -62,10 +76,10 @@ public sealed partial class KernelSet
                 WeightType.Q4_1 => BlockKernels.Load<Q4_1.Decoder>(_accelerator, perThread),
                 WeightType.Q5_0 => BlockKernels.Load<Q5_0.Decoder>(_accelerator, perThread),
                 WeightType.Q5_1 => BlockKernels.Load<Q5_1.Decoder>(_accelerator, perThread),
-                WeightType.Q8_0 => BlockKernels.Load<Q8_0.Decoder>(_accelerator, perThread),
-                WeightType.Q4_K => BlockKernels.Load<Q4_K.Decoder>(_accelerator, perThread),
+                WeightType.Q8_0 => BlockKernels.Load<Q8_0.Decoder>(_accelerator, perThread).WithQ8<Q8_0.Q8Decoder>(_accelerator, perThread),
+                WeightType.Q4_K => BlockKernels.Load<Q4_K.Decoder>(_accelerator, perThread).WithQ8<Q4_K.Q8Decoder>(_accelerator, perThread),
                 WeightType.Q5_K => BlockKernels.Load<Q5_K.Decoder>(_accelerator, perThread),
-                WeightType.Q6_K => BlockKernels.Load<Q6_K.Decoder>(_accelerator, perThread),
+                WeightType.Q6_K => BlockKernels.Load<Q6_K.Decoder>(_accelerator, perThread).WithQ8<Q6_K.Q8Decoder>(_accelerator, perThread),
                 _ => throw new NotSupportedException($"No kernels for weight type {type}."),
             };
             _blockKernels[type] = kernels;
@@ -75,6 +89,12 @@ public sealed partial class KernelSet
 
     /// <summary>x[t] = table[tokens[t]] for t &lt; count, dequantized to float32. x: [count, table.Cols].</summary>
     public void Embed(DeviceMatrix table, ArrayView<int> tokens, int count, ArrayView<float> x)
+    {
+        EmbedRows(table, tokens, count, x);
+        Mark("Embed");
+    }
+
+    private void EmbedRows(DeviceMatrix table, ArrayView<int> tokens, int count, ArrayView<float> x)
     {
         int dim = table.Cols;
         Debug.Assert(tokens.Length >= count && x.Length >= (long)count * dim, "Embed: buffers too small");
@@ -104,6 +124,8 @@ public sealed partial class KernelSet
             MatVec(x, w, y, rows);
         else if (!TryMatMulTensorCores(x, w, y, rows))
             MatMulTiled(x, w, y, rows);
+        if (Profile is { Active: true })
+            Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
     }
 
     /// <summary>The warp-per-output kernel (decode), reading w in its own type. Shapes as <see cref="MatMul"/>.</summary>
@@ -114,6 +136,13 @@ public sealed partial class KernelSet
         if (w.HasBlockView)
         {
             var kernels = Blocks(w.Type);
+            if (UsesInt8Activations(w))
+            {
+                kernels.MatVecQ8!(_stream, new KernelConfig(new Index2D(CeilDiv(m, MatVecQ8.WarpsPerGroup), rows),
+                    new Index2D(MatVecQ8.WarpsPerGroup * _accelerator.WarpSize, 1), SharedMemoryConfig.RequestDynamic<int>(MatVecQ8.SharedWords(n))),
+                    x, w.QuantPlane, w.ScalePlane, y, n, m);
+                return;
+            }
             if (Variant == KernelVariant.PerThread)
                 kernels.MatVecPerThread!(_stream, (Index1D)(rows * m), x, w.QuantPlane, w.ScalePlane, y, n, m);
             else
@@ -223,6 +252,15 @@ public sealed partial class KernelSet
         public int ChunksPerRow(int cols) => cols / ValuesPerBlock * Chunks;
         public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVec;
         public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecQ8;
+
+        /// <summary>Adds the int8-activation mat-vec (the grouped form only).</summary>
+        public BlockKernels WithQ8<TDecoder>(Accelerator a, bool perThread) where TDecoder : struct, IQ8Decoder
+        {
+            if (!perThread)
+                MatVecQ8 = a.LoadKernel<ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
+            return this;
+        }
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int> ToFloat = null!;
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<ushort>, int, int> ToHalf = null!;

@@ -48,6 +48,12 @@ public sealed partial class KernelSet
     /// </summary>
     public AcceleratorStream Stream => _stream;
 
+    /// <summary>Per-launch GPU timing of eager decode steps when the context was created with profiling (HIP_PROFILE=1); else null.</summary>
+    public LaunchProfile? Profile { get; }
+
+    /// <summary>Records a profiling marker after a launch when a profiled step is running.</summary>
+    internal void Mark(string label) => Profile?.Mark(label);
+
     /// <summary>The variant this set launches (never Auto).</summary>
     public KernelVariant Variant { get; }
 
@@ -58,6 +64,8 @@ public sealed partial class KernelSet
         _stream = accelerator is ILGPU.Runtime.Cuda.CudaAccelerator cudaAccelerator
             ? cudaAccelerator.CreateStream(ILGPU.Runtime.Cuda.StreamFlags.CU_STREAM_DEFAULT)
             : accelerator.DefaultStream;
+        if (accelerator.Context.Properties.EnableProfiling)
+            Profile = new LaunchProfile(_stream);
         Variant = variant != KernelVariant.Auto ? variant : cuda ? KernelVariant.Grouped : KernelVariant.PerThread;
         int warp = accelerator.WarpSize;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
@@ -89,13 +97,22 @@ public sealed partial class KernelSet
             _rmsNormPerThread(_stream, rows, x, weight, y, dim, eps);
         else
             _rmsNorm(_stream, new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
+        Mark("RmsNorm");
     }
 
     /// <summary>gate = silu(gate) · up over the first n elements.</summary>
-    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int n) => _swiGlu(_stream, n, gate, up);
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int n)
+    {
+        _swiGlu(_stream, n, gate, up);
+        Mark("SwiGlu");
+    }
 
     /// <summary>x += y over the first n elements.</summary>
-    public void ResidualAdd(ArrayView<float> x, ArrayView<float> y, int n) => _residualAdd(_stream, n, x, y);
+    public void ResidualAdd(ArrayView<float> x, ArrayView<float> y, int n)
+    {
+        _residualAdd(_stream, n, x, y);
+        Mark("ResidualAdd");
+    }
 
     /// <summary>result[slot] = argmax of values[0..n).</summary>
     public void ArgMax(ArrayView<float> values, int n, ArrayView<int> result, int slot)
@@ -105,5 +122,6 @@ public sealed partial class KernelSet
             _argMaxPerThread(_stream, 1, values, result, n, slot);
         else
             _argMax(_stream, new KernelConfig(1, _reduceGroup), values, result, n, slot);
+        Mark("ArgMax");
     }
 }

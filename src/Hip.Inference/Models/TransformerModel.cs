@@ -121,7 +121,14 @@ public abstract class TransformerModel : ILanguageModel
             return;
         }
         cache.SyncPosition();                            // a launch only when the host moved the cache
-        if (_decodeGraphs.TryGetValue(cache, out var graph))
+        if (Kernels.Profile is { } profile)              // HIP_PROFILE=1: eager, with an event between launches
+        {
+            profile.BeginStep();
+            DecodeStep(cache);
+            profile.EndStep();
+            DecodeGraphStatus = $"eager ({LaunchProfile.Variable}=1 times every launch)";
+        }
+        else if (_decodeGraphs.TryGetValue(cache, out var graph))
         {
             graph.Launch();
         }
@@ -157,7 +164,9 @@ public abstract class TransformerModel : ILanguageModel
 
     public int ArgMaxToInput()
     {
+        Kernels.Profile?.Resume();
         Kernels.ArgMax(_logits.View, Config.VocabSize, _tokens.View, 0);
+        Kernels.Profile?.EndStep();
         _tokens.View.SubView(0, 1).CopyToCPU(Kernels.Stream, _hostToken);
         return _hostToken[0];
     }

@@ -13,6 +13,7 @@ public sealed class HipKernelSet : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
+    private readonly LaunchProfile? _profile;
     private readonly int _maskGroup;       // threads per (head, query block) of the mask search
     private readonly int _warpsPerGroup;   // warps per group of the attention kernels
     private readonly int _targetWarps;     // warps that keep the device busy: decode splits the key list until reached
@@ -29,8 +30,10 @@ public sealed class HipKernelSet : IDisposable
     public Accelerator Accelerator => _accelerator;
 
     /// <param name="stream">The stream to launch on; null takes the accelerator's default stream.</param>
-    public HipKernelSet(Accelerator accelerator, AcceleratorStream? stream = null)
+    /// <param name="profile">Where launches are timed in a profiled decode step (KernelSet.Profile), or null.</param>
+    public HipKernelSet(Accelerator accelerator, AcceleratorStream? stream = null, LaunchProfile? profile = null)
     {
+        _profile = profile;
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
         _stream = stream ?? accelerator.DefaultStream;
@@ -110,6 +113,7 @@ public sealed class HipKernelSet : IDisposable
             _maskF32(_stream, config, q, cache.KeysF32, indices, counts, p, origins, args);
         else
             _maskF16(_stream, config, q, cache.KeysF16, indices, counts, p, origins, args);
+        _profile?.Mark("HiP mask");
     }
 
     /// <summary>
@@ -140,6 +144,7 @@ public sealed class HipKernelSet : IDisposable
             _merge(_stream, new KernelConfig((rows + _warpsPerGroup - 1) / _warpsPerGroup, _warpsPerGroup * _accelerator.WarpSize),
                 partials, o, rows, headDim, splits);
         }
+        _profile?.Mark($"HiP attention split {splits}");
     }
 
     /// <summary>Every element of values = value, on this set's stream.</summary>

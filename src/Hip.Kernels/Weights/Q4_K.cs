@@ -116,4 +116,80 @@ public sealed class Q4_K : WeightTypeInfo
             }
         }
     }
+
+    /// <summary>
+    /// Against int8 activations (<see cref="MatVecQ8"/>). Unit u (0..3) = chunks 2u and 2u+1 (qs[32u..32u+31]): the low
+    /// nibbles are sub-block 2u (values 64u..64u+31), the high nibbles sub-block 2u+1; each sub-block is one 32-value
+    /// activation block, so d·sc·dx·Σ q·xq − dmin·m·Σx with Σx exact.
+    /// </summary>
+    internal struct Q8Decoder : IQ8Decoder
+    {
+        public readonly int ValuesPerBlock => 256;
+        public readonly int QuantVectors => 9;
+        public readonly int ScaleWords => 0;
+        public readonly int Units => 4;
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
+            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+        {
+            var h = q[qb];
+            var v0 = q[qb + 1 + 2 * unit];
+            var v1 = q[qb + 2 + 2 * unit];
+            int w = xw + 16 * unit;
+            int low = LowNibbles(v0, v1, xq, w), high = HighNibbles(v0, v1, xq, w + 8);
+            ScaleMin(h, 2 * unit, out int sc1, out int m1);
+            ScaleMin(h, 2 * unit + 1, out int sc2, out int m2);
+            int g = xg + 2 * unit;
+            float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
+            return d * ((float)(sc1 * low) * dx[g] + (float)(sc2 * high) * dx[g + 1]) - dmin * ((float)m1 * sx[g] + (float)m2 * sx[g + 1]);
+        }
+
+        private static int LowNibbles(UInt4 v0, UInt4 v1, ArrayView<int> xq, int w)
+        {
+            const int M = 0x0F0F0F0F;
+            int acc = BlockMath.Dp4a((int)v0.X & M, xq[w], 0);
+            acc = BlockMath.Dp4a((int)v0.Y & M, xq[w + 1], acc);
+            acc = BlockMath.Dp4a((int)v0.Z & M, xq[w + 2], acc);
+            acc = BlockMath.Dp4a((int)v0.W & M, xq[w + 3], acc);
+            acc = BlockMath.Dp4a((int)v1.X & M, xq[w + 4], acc);
+            acc = BlockMath.Dp4a((int)v1.Y & M, xq[w + 5], acc);
+            acc = BlockMath.Dp4a((int)v1.Z & M, xq[w + 6], acc);
+            return BlockMath.Dp4a((int)v1.W & M, xq[w + 7], acc);
+        }
+
+        private static int HighNibbles(UInt4 v0, UInt4 v1, ArrayView<int> xq, int w)
+        {
+            const int M = 0x0F0F0F0F;
+            int acc = BlockMath.Dp4a((int)(v0.X >> 4) & M, xq[w], 0);
+            acc = BlockMath.Dp4a((int)(v0.Y >> 4) & M, xq[w + 1], acc);
+            acc = BlockMath.Dp4a((int)(v0.Z >> 4) & M, xq[w + 2], acc);
+            acc = BlockMath.Dp4a((int)(v0.W >> 4) & M, xq[w + 3], acc);
+            acc = BlockMath.Dp4a((int)(v1.X >> 4) & M, xq[w + 4], acc);
+            acc = BlockMath.Dp4a((int)(v1.Y >> 4) & M, xq[w + 5], acc);
+            acc = BlockMath.Dp4a((int)(v1.Z >> 4) & M, xq[w + 6], acc);
+            return BlockMath.Dp4a((int)(v1.W >> 4) & M, xq[w + 7], acc);
+        }
+    }
+
+    /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>).</summary>
+    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
+    {
+        float d = Half(block, 0), dmin = Half(block, 2);
+        var scales = block.Slice(4, 12);
+        var qs = block.Slice(16, 128);
+        double acc = 0;
+        for (int u = 0; u < 4; u++)
+        {
+            int low = 0, high = 0;
+            for (int l = 0; l < 32; l++)
+            {
+                low += (qs[32 * u + l] & 15) * xq[64 * u + l];
+                high += (qs[32 * u + l] >> 4) * xq[64 * u + 32 + l];
+            }
+            ScaleMin(scales, 2 * u, out int sc1, out int m1);
+            ScaleMin(scales, 2 * u + 1, out int sc2, out int m2);
+            acc += d * ((float)(sc1 * low) * dx[2 * u] + (float)(sc2 * high) * dx[2 * u + 1]) - dmin * ((float)m1 * sx[2 * u] + (float)m2 * sx[2 * u + 1]);
+        }
+        return acc;
+    }
 }

@@ -127,4 +127,74 @@ public sealed class Q6_K : WeightTypeInfo
             }
         }
     }
+
+    /// <summary>
+    /// Against int8 activations (<see cref="MatVecQ8"/>). Unit = chunk c (h = c/2, half = c%2): four groups of 16 values
+    /// 128h + 16·half + 32g (g &lt; 4), each with its own int8 scale and inside one 32-value activation block; the quants are
+    /// 0..63 here and the −32 comes off as 32·Σxq of the group: d·Σ_g sc_g·dx·(Σ q·xq − 32·Σxq).
+    /// </summary>
+    internal struct Q8Decoder : IQ8Decoder
+    {
+        public readonly int ValuesPerBlock => 256;
+        public readonly int QuantVectors => 13;
+        public readonly int ScaleWords => 1;
+        public readonly int Units => 4;
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
+            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+        {
+            int h = unit >> 1, half = unit & 1;
+            var l1 = q[qb + 4 * h + half];
+            var l2 = q[qb + 4 * h + 2 + half];
+            var hi = q[qb + 8 + 2 * h + half];
+            var sc = q[qb + 12];
+            int w = xw + 32 * h + 4 * half, g = xg + 4 * h, s0 = 2 * g + half;
+            int p0 = Group(l1, 0, hi, 0, xq, w) - 32 * s16[s0];
+            int p1 = Group(l2, 0, hi, 2, xq, w + 8) - 32 * s16[s0 + 2];
+            int p2 = Group(l1, 4, hi, 4, xq, w + 16) - 32 * s16[s0 + 4];
+            int p3 = Group(l2, 4, hi, 6, xq, w + 24) - 32 * s16[s0 + 6];
+            int si = 8 * h + half;
+            return BlockMath.Half(s[sb]) * ((float)(BlockMath.SignedByte(sc, si) * p0) * dx[g] + (float)(BlockMath.SignedByte(sc, si + 2) * p1) * dx[g + 1]
+                                          + (float)(BlockMath.SignedByte(sc, si + 4) * p2) * dx[g + 2] + (float)(BlockMath.SignedByte(sc, si + 6) * p3) * dx[g + 3]);
+        }
+
+        // Σ over 16 values of (4 low bits of l at ls | 2 bits of hi at hs, as bits 4..5) · xq, the quants unsigned 0..63
+        private static int Group(UInt4 l, int ls, UInt4 hi, int hs, ArrayView<int> xq, int w)
+        {
+            int acc = BlockMath.Dp4a(Six(l.X, ls, hi.X, hs), xq[w], 0);
+            acc = BlockMath.Dp4a(Six(l.Y, ls, hi.Y, hs), xq[w + 1], acc);
+            acc = BlockMath.Dp4a(Six(l.Z, ls, hi.Z, hs), xq[w + 2], acc);
+            return BlockMath.Dp4a(Six(l.W, ls, hi.W, hs), xq[w + 3], acc);
+        }
+
+        private static int Six(uint l, int ls, uint hi, int hs) => (int)(((l >> ls) & 0x0F0F0F0Fu) | (((hi >> hs) & 0x03030303u) << 4));
+    }
+
+    /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>).</summary>
+    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
+    {
+        float d = Half(block, 208);
+        double acc = 0;
+        for (int h = 0; h < 2; h++)
+            for (int half = 0; half < 2; half++)
+            {
+                float unit = 0f;
+                for (int g = 0; g < 4; g++)
+                {
+                    int sum = 0, xsum = 0;
+                    for (int i = 0; i < 16; i++)
+                    {
+                        int l = 16 * half + i;   // ql[64h + l (+32)], qh[32h + l]
+                        int ql = block[64 * h + l + (g & 1) * 32] >> (g >= 2 ? 4 : 0) & 15;
+                        int qh = (block[128 + 32 * h + l] >> (2 * g)) & 3;
+                        int xv = xq[128 * h + 16 * half + 32 * g + i];
+                        sum += (ql | (qh << 4)) * xv;
+                        xsum += xv;
+                    }
+                    unit += (float)((sbyte)block[192 + 8 * h + half + 2 * g] * (sum - 32 * xsum)) * dx[4 * h + g];
+                }
+                acc += d * unit;
+            }
+        return acc;
+    }
 }

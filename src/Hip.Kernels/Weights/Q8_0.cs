@@ -60,4 +60,38 @@ public sealed class Q8_0 : WeightTypeInfo
                 sink.Write(ob + 16 * chunk + j, (float)BlockMath.SignedByte(v, j) * d);
         }
     }
+
+    /// <summary>Against int8 activations (<see cref="MatVecQ8"/>): one unit per block, d·dx·Σ q·xq over 8 dp4a.</summary>
+    internal struct Q8Decoder : IQ8Decoder
+    {
+        public readonly int ValuesPerBlock => 32;
+        public readonly int QuantVectors => 2;
+        public readonly int ScaleWords => 1;
+        public readonly int Units => 1;
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
+            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+        {
+            var v0 = q[qb];
+            var v1 = q[qb + 1];
+            int acc = BlockMath.Dp4a((int)v0.X, xq[xw], 0);
+            acc = BlockMath.Dp4a((int)v0.Y, xq[xw + 1], acc);
+            acc = BlockMath.Dp4a((int)v0.Z, xq[xw + 2], acc);
+            acc = BlockMath.Dp4a((int)v0.W, xq[xw + 3], acc);
+            acc = BlockMath.Dp4a((int)v1.X, xq[xw + 4], acc);
+            acc = BlockMath.Dp4a((int)v1.Y, xq[xw + 5], acc);
+            acc = BlockMath.Dp4a((int)v1.Z, xq[xw + 6], acc);
+            acc = BlockMath.Dp4a((int)v1.W, xq[xw + 7], acc);
+            return BlockMath.Half(s[sb]) * ((float)acc * dx[xg]);
+        }
+    }
+
+    /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>).</summary>
+    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
+    {
+        int acc = 0;
+        for (int j = 0; j < 32; j++)
+            acc += (sbyte)block[2 + j] * xq[j];
+        return Half(block, 0) * ((float)acc * dx[0]);
+    }
 }

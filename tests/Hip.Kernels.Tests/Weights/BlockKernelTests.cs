@@ -17,12 +17,12 @@ public sealed class BlockKernelTests
         _ => 64,
     };
 
-    private static (DeviceMatrix Matrix, float[] Values) RandomMatrix(WeightType type, int rows, int cols)
+    private static (DeviceMatrix Matrix, float[] Values, byte[] Raw) RandomMatrix(WeightType type, int rows, int cols)
     {
         var raw = WeightTestData.RandomBlocks(type, rows, cols, Random.Shared);
         var values = new float[rows * cols];
         WeightTypes.Get(type).Dequantize(raw, values);
-        return (DeviceMatrix.Upload(TestGpu.Kernels.Accelerator, type, raw, rows, cols), values);
+        return (DeviceMatrix.Upload(TestGpu.Kernels.Accelerator, type, raw, rows, cols), values, raw);
     }
 
     public static IEnumerable<object[]> TypesAndVariants() =>
@@ -35,7 +35,7 @@ public sealed class BlockKernelTests
     public void Upload_ThenToFloats_BitIdenticalToHostDequantize(WeightType type)
     {
         int rows = 3, cols = Cols(type);
-        var (w, expected) = RandomMatrix(type, rows, cols);
+        var (w, expected, _) = RandomMatrix(type, rows, cols);
         using (w)
         {
             var actual = w.ToFloats();
@@ -70,7 +70,7 @@ public sealed class BlockKernelTests
     public void MatVec_RandomBlocks_MatchesReference(WeightType type, KernelVariant variant)
     {
         int rows = 2, n = Cols(type), m = 5;
-        var (w, wFloats) = RandomMatrix(type, m, n);
+        var (w, wFloats, raw) = RandomMatrix(type, m, n);
         using (w)
         {
             var x = TestData.Random(rows * n);
@@ -80,9 +80,13 @@ public sealed class BlockKernelTests
             var a = TestGpu.Kernels.Accelerator;
             using var xBuffer = a.Allocate1D(x);
             using var yBuffer = a.Allocate1D(TestData.Poison(rows * m));
-            TestGpu.KernelsOf(variant).MatVec(xBuffer.View, w, yBuffer.View, rows);
+            var kernels = TestGpu.KernelsOf(variant);
+            kernels.MatVec(xBuffer.View, w, yBuffer.View, rows);
             TestGpu.ThrowIfFaulted();
-            AssertWithinSumBound(expected, yBuffer.GetAsArray1D(), x, wFloats, rows, n, m, $"y ({type}, {variant})");
+            if (kernels.UsesInt8Activations(w))
+                MatVecQ8Tests.AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type}, {variant}, int8 activations)");
+            else
+                AssertWithinSumBound(expected, yBuffer.GetAsArray1D(), x, wFloats, rows, n, m, $"y ({type}, {variant})");
         }
     }
 
@@ -93,7 +97,7 @@ public sealed class BlockKernelTests
     public void MatMulTiled_QuantizedInChunks_MatchesReference(WeightType type)
     {
         int rows = 3, n = Cols(type), m = 5;
-        var (w, wFloats) = RandomMatrix(type, m, n);
+        var (w, wFloats, _) = RandomMatrix(type, m, n);
         using (w)
         {
             var x = TestData.Random(rows * n);
@@ -127,7 +131,7 @@ public sealed class BlockKernelTests
     public void EmbedAndDequantizeRows_RandomBlocks_MatchHostDequantize(WeightType type)
     {
         int vocab = 6, dim = Cols(type);
-        var (table, values) = RandomMatrix(type, vocab, dim);
+        var (table, values, _) = RandomMatrix(type, vocab, dim);
         using (table)
         {
             var a = TestGpu.Kernels.Accelerator;

@@ -1,0 +1,137 @@
+using System.Reflection;
+using Hip.TestSupport;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Xunit;
+
+namespace Hip.Kernels.Tests;
+
+/// <summary>The int8-activation mat-vec of K-quant weights (MatVecQ8): against its host reference, and that reference against float.</summary>
+public sealed class MatVecQ8Tests
+{
+    private static MatVecQ8.HostDot Dot(WeightType type) => type switch
+    {
+        WeightType.Q4_K => Q4_K.DotQ8,
+        WeightType.Q6_K => Q6_K.DotQ8,
+        WeightType.Q8_0 => Q8_0.DotQ8,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    // The kernel and the host reference compute the same integer sums exactly and the same float products, summed in
+    // another order (float partials of 64 values, a warp tree): |diff| ≤ 1e-5 · Σ|x·w| + 1e-6, as the float mat-vec.
+    internal static void AssertMatchesQ8Reference(WeightType type, float[] x, byte[] raw, float[] actual, int rows, int n, int m, string what)
+    {
+        var info = WeightTypes.Get(type);
+        var expected = new float[rows * m];
+        MatVecQ8.Reference(x, raw, info, expected, rows, n, m, Dot(type));
+        var w = new float[m * n];
+        info.Dequantize(raw, w);
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < m; o++)
+            {
+                double bound = 1e-6;
+                for (int i = 0; i < n; i++)
+                    bound += 1e-5 * Math.Abs((double)x[r * n + i] * w[o * n + i]);
+                double diff = Math.Abs((double)actual[r * m + o] - expected[r * m + o]);
+                if (!(diff <= bound))
+                    Assert.Fail($"{what}: [{r}, {o}] is {actual[r * m + o]}, the int8-activation reference {expected[r * m + o]} (|diff| {diff:E3} > {bound:E3})");
+            }
+    }
+
+    // m = 13: two groups of 8 warps, the second part-full; n = 768: three blocks, so lanes wrap (12 units) unevenly.
+    [Theory]
+    [InlineData(WeightType.Q4_K)]
+    [InlineData(WeightType.Q6_K)]
+    [InlineData(WeightType.Q8_0)]
+    public void MatVec_Int8Activations_MatchesHostReference(WeightType type)
+    {
+        int rows = 2, n = 768, m = 13;
+        var raw = WeightTestData.RandomBlocks(type, m, n, Random.Shared);
+        var x = TestData.Random(rows * n);
+        var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
+        var a = kernels.Accelerator;
+        using var w = DeviceMatrix.Upload(a, type, raw, m, n);
+        Assert.True(kernels.UsesInt8Activations(w));
+        using var xBuffer = a.Allocate1D(x);
+        using var yBuffer = a.Allocate1D(TestData.Poison(rows * m));
+        kernels.MatVec(xBuffer.View, w, yBuffer.View, rows);
+        TestGpu.ThrowIfFaulted();
+        AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type})");
+    }
+
+    // What int8 activations cost in accuracy: each x moves by at most amax/254 of its 32-block, in random directions, so
+    // the output's relative error is about 0.5 % (measured 0.3–0.7 % on these shapes); 2 % leaves room and still fails
+    // for any wrong block, scale or sign (errors of order 100 %).
+    [Theory]
+    [InlineData(WeightType.Q4_K)]
+    [InlineData(WeightType.Q6_K)]
+    [InlineData(WeightType.Q8_0)]
+    public void HostReference_CloseToFloatMatVec(WeightType type)
+    {
+        int rows = 3, n = 1024, m = 64;
+        var raw = WeightTestData.RandomBlocks(type, m, n, Random.Shared);
+        var info = WeightTypes.Get(type);
+        var w = new float[m * n];
+        info.Dequantize(raw, w);
+        var x = TestData.Random(rows * n);
+        var exact = new float[rows * m];
+        MatVec.Reference(x, w, exact, rows, n, m);
+        var int8 = new float[rows * m];
+        MatVecQ8.Reference(x, raw, info, int8, rows, n, m, Dot(type));
+        double error = TestData.RelativeError(exact, int8);
+        Assert.InRange(error, 1e-5, 0.02);   // not zero: the activations really were rounded
+    }
+
+    [Fact]
+    public void QuantizeRow_RoundsHalfAwayFromZero_WithExactSums()
+    {
+        var x = new float[64];
+        for (int i = 0; i < 64; i++)
+            x[i] = (i - 20) * 0.25f;   // block 0: amax 5 → d = 5/127; block 1 amax 10.75
+        var xq = new sbyte[64];
+        var dx = new float[2];
+        var sx = new float[2];
+        MatVecQ8.QuantizeRow(x, xq, dx, sx);
+        Assert.Equal(5f / 127f, dx[0]);
+        Assert.Equal(-127, xq[0]);
+        Assert.Equal(0, xq[20]);
+        Assert.Equal(127, xq[63]);
+        Assert.Equal(x.Take(32).Sum(), sx[0]);
+        for (int i = 0; i < 64; i++)
+            Assert.InRange(Math.Abs(xq[i] * dx[i / 32] - x[i]), 0, dx[i / 32] / 2 * 1.0001);
+        Assert.Equal(7, MatVecQ8.RoundAway(6.5f));
+        Assert.Equal(-7, MatVecQ8.RoundAway(-6.5f));
+    }
+
+    [Theory]
+    [InlineData(17, 99, 1000)]
+    [InlineData(-128, 127, -5)]
+    [InlineData(unchecked((int)0x80FF7F01), 0x7F80FF01, 3)]
+    public void Dp4a_OnHost_SumsSignedByteProducts(int a, int b, int c)
+    {
+        int expected = c;
+        for (int i = 0; i < 4; i++)
+            expected += (sbyte)(a >> (8 * i)) * (sbyte)(b >> (8 * i));
+        Assert.Equal(expected, BlockMath.Dp4a(a, b, c));
+    }
+
+    // Compiled offline for SM_90: the dp4a instruction and 16-byte weight loads. (ILGPU passes an inline-asm output
+    // through a 4-byte local slot, stored and at once reloaded; ptxas keeps it in a register: eng/gpu-check.sh prints ptxas -v.)
+    [Theory]
+    [InlineData(typeof(Q4_K.Q8Decoder))]
+    [InlineData(typeof(Q6_K.Q8Decoder))]
+    [InlineData(typeof(Q8_0.Q8Decoder))]
+    public void Kernel_ForSm90_UsesDp4aAndVectorLoads(Type decoder)
+    {
+        var method = typeof(MatVecQ8).GetMethod(nameof(MatVecQ8.Kernel))!.MakeGenericMethod(decoder);
+        using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, nvvmAPI: null!);
+        string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+        if (Environment.GetEnvironmentVariable("HIP_PTX_DUMP") is string dir) File.WriteAllText(Path.Combine(dir, $"{decoder.DeclaringType!.Name}.MatVecQ8.ptx"), ptx);
+        Assert.Contains("dp4a.s32.s32", ptx);
+        Assert.Contains("ld.global.v4.b32", ptx);
+    }
+}
