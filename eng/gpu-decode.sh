@@ -34,5 +34,6 @@ PY
 G="--synthetic llama-3.1-8b --cache /tmp/syn --decode-steps 32 --kv f16"
 timeout 100 $R bench generate $G --type q4_k_m --context 512,32768,131072 --attention hip --prefill-limit 40 > $OUT/gen8b_q4_hip.json 2>> $L; echo "q4 hip rc=$?"; S gen8b_q4_hip
 HIP_PROFILE=1 timeout 80 $R bench generate $G --type q4_k_m --context 512,32768 --attention hip --prefill-limit 30 > $OUT/prof8b_q4.json 2>> $L; echo "q4 profile rc=$?"; S prof8b_q4
-timeout 90 $R bench generate $G --type f16 --context 512 --attention hip > $OUT/gen8b_f16.json 2>> $L; echo "f16 rc=$?"; S gen8b_f16
-timeout 200 $R > $OUT/tests.log 2>&1; echo "tests rc=$?"; grep -E "^FAIL|passed" $OUT/tests.log | cut -c1-400 | tail -15
+timeout 100 $R bench generate $G --type f16 --context 512,32768 --attention hip --prefill-limit 30 > $OUT/gen8b_f16.json 2>> $L; echo "f16 rc=$?"; S gen8b_f16
+timeout 30 $R bench generate --model models/stories260K/stories260K.gguf --context 64,448 --attention dense --decode-steps 60 > $OUT/gen_stories.json 2>> $L; echo "stories rc=$?"; S gen_stories
+timeout 150 $R > $OUT/tests.log 2>&1; echo "tests rc=$?"; grep -E "^FAIL|passed" $OUT/tests.log | cut -c1-400 | tail -15

@@ -103,8 +103,9 @@ public sealed partial class KernelSet
             return;
         }
         int rows = tokens * heads;
-        if (startPos >= 0 && rows >= SplitTargetWarps)
+        if (startPos >= 0 && rows >= SplitTargetWarps || headDim % 4 != 0)
         {
+            // (the split form reads rows as 4-element vectors; head dims not a multiple of 4 take the warp form)
             // enough (query, head) warps to fill the GPU: one warp each, no partials (measured faster for prefill)
             DenseAttentionWarps(q, cache, o, tokens, heads, kvHeads, headDim, startPos, scale);
             return;
@@ -132,6 +133,7 @@ public sealed partial class KernelSet
     internal void DenseAttentionSplit(ArrayView<float> q, KvLayer cache, ArrayView<float> o,
         int tokens, int heads, int kvHeads, int headDim, int startPos, float scale, int splits, ArrayView<int> position = default)
     {
+        Debug.Assert(headDim % 4 == 0, "DenseAttentionSplit: head dim a multiple of 4");
         int rows = tokens * heads;
         long rowSlots = (long)rows * splits;
         var scratch = Scratch(rowSlots * (headDim + 2));

@@ -33,12 +33,66 @@ public sealed partial class KernelSet
     /// </summary>
     public bool Int8Activations { get; set; } = Environment.GetEnvironmentVariable("HIP_MATVEC_INT8") != "0";
 
-    private const int MaxDynamicSharedBytes = 48 * 1024;   // without the opt-in attribute
-
     /// <summary>Whether <see cref="MatVec"/> of <paramref name="w"/> takes the int8-activation kernel (<see cref="Int8Activations"/>).</summary>
     public bool UsesInt8Activations(DeviceMatrix w) =>
         Int8Activations && Variant == KernelVariant.Grouped && w.HasBlockView && Blocks(w.Type).MatVecQ8 is not null
-        && w.Cols % w.Info.ValuesPerBlock == 0 && MatVecQ8.SharedWords(w.Cols) * sizeof(int) <= MaxDynamicSharedBytes;
+        && w.Cols % w.Info.ValuesPerBlock == 0;
+
+    private MemoryBuffer1D<int, Stride1D.Dense>? _int8Scratch;   // quantized activations of the int8 mat-vec
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>>? _quantizeQ8;
+
+    /// <summary>
+    /// y_i = x · W_iᵀ for several matrices that read the same x [rows, n] (q, k and v; gate and up): as <see cref="MatMul"/>
+    /// each, except that the decode form quantizes x to int8 once for all the matrices that take the int8 kernel.
+    /// </summary>
+    public void MatMul(ArrayView<float> x, int rows, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
+    {
+        ArrayView<int> quantized = default;
+        foreach (var (w, y) in products)
+        {
+            if (rows < TiledMatMulMinRows && UsesInt8Activations(w))
+            {
+                if (quantized.Length == 0 || quantized.Length != MatVecQ8.ScratchInts(rows, w.Cols))
+                    quantized = QuantizeActivations(x, rows, w.Cols);
+                MatVecInt8(quantized, w, y, rows);
+                if (Profile is { Active: true })
+                    Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
+            }
+            else
+            {
+                MatMul(x, w, y, rows);
+            }
+        }
+    }
+
+    // x [rows, n] → int8 blocks in the scratch (grown on first use, so never inside a captured step)
+    private ArrayView<int> QuantizeActivations(ArrayView<float> x, int rows, int n)
+    {
+        long length = MatVecQ8.ScratchInts(rows, n);
+        if (_int8Scratch is null || _int8Scratch.Length < length)
+        {
+            if (_int8Scratch is not null)
+            {
+                _stream.Synchronize();   // queued kernels may still read the old buffer
+                _int8Scratch.Dispose();
+            }
+            _int8Scratch = _accelerator.Allocate1D<int>(Math.Max(length, 1L << 16));
+        }
+        var scratch = _int8Scratch.View.SubView(0, length);
+        var (xq, dx, sx, s16) = MatVecQ8.Parts(scratch, rows, n);
+        _quantizeQ8 ??= _accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(MatVecQ8.QuantizeKernel);
+        _quantizeQ8(_stream, (Index1D)(rows * (n / 32)), x.SubView(0, (long)rows * n), xq.Cast<int>(), dx, sx, s16);
+        Mark("QuantizeQ8");
+        return scratch;
+    }
+
+    private void MatVecInt8(ArrayView<int> quantized, DeviceMatrix w, ArrayView<float> y, int rows)
+    {
+        int n = w.Cols, m = w.Rows;
+        var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, n);
+        Blocks(w.Type).MatVecQ8!(_stream, new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1)),
+            xq, dx, sx, s16, w.QuantPlane, w.ScalePlane, y, n, m);
+    }
 
     /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>
     internal int DequantizeChunkFloats { get; set; } = 1 << 22;
@@ -138,9 +192,7 @@ public sealed partial class KernelSet
             var kernels = Blocks(w.Type);
             if (UsesInt8Activations(w))
             {
-                kernels.MatVecQ8!(_stream, new KernelConfig(new Index2D(CeilDiv(m, MatVecQ8.WarpsPerGroup), rows),
-                    new Index2D(MatVecQ8.WarpsPerGroup * _accelerator.WarpSize, 1), SharedMemoryConfig.RequestDynamic<int>(MatVecQ8.SharedWords(n))),
-                    x, w.QuantPlane, w.ScalePlane, y, n, m);
+                MatVecInt8(QuantizeActivations(x, rows, n), w, y, rows);
                 return;
             }
             if (Variant == KernelVariant.PerThread)
@@ -252,13 +304,13 @@ public sealed partial class KernelSet
         public int ChunksPerRow(int cols) => cols / ValuesPerBlock * Chunks;
         public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVec;
         public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
-        public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecQ8;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecQ8;
 
         /// <summary>Adds the int8-activation mat-vec (the grouped form only).</summary>
         public BlockKernels WithQ8<TDecoder>(Accelerator a, bool perThread) where TDecoder : struct, IQ8Decoder
         {
             if (!perThread)
-                MatVecQ8 = a.LoadKernel<ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
+                MatVecQ8 = a.LoadKernel<ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
             return this;
         }
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;

@@ -27,6 +27,7 @@ public sealed partial class KernelSet
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly int _reduceGroup;   // threads for one-group-per-row reductions
+    private readonly int _rowGroup;      // threads of the single-row reductions of a decode step (norm, argmax): latency bound
     private readonly int _warpsPerGroup; // warps per group for warp-per-output kernels
 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
@@ -70,6 +71,7 @@ public sealed partial class KernelSet
         int warp = accelerator.WarpSize;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
         _reduceGroup = cuda ? 256 : warp;
+        _rowGroup = cuda ? 1024 : warp;
         _warpsPerGroup = cuda ? 4 : 1;
         TiledMatMulMinRows = cuda ? 8 : int.MaxValue;
 
@@ -96,7 +98,7 @@ public sealed partial class KernelSet
         if (Variant == KernelVariant.PerThread)
             _rmsNormPerThread(_stream, rows, x, weight, y, dim, eps);
         else
-            _rmsNorm(_stream, new KernelConfig(rows, _reduceGroup), x, weight, y, dim, eps);
+            _rmsNorm(_stream, new KernelConfig(rows, rows <= 8 ? _rowGroup : _reduceGroup), x, weight, y, dim, eps);
         Mark("RmsNorm");
     }
 
@@ -121,7 +123,7 @@ public sealed partial class KernelSet
         if (Variant == KernelVariant.PerThread)
             _argMaxPerThread(_stream, 1, values, result, n, slot);
         else
-            _argMax(_stream, new KernelConfig(1, _reduceGroup), values, result, n, slot);
+            _argMax(_stream, new KernelConfig(1, _rowGroup), values, result, n, slot);
         Mark("ArgMax");
     }
 }

@@ -187,9 +187,10 @@ public abstract class TransformerModel : ILanguageModel
         var (c, w, op) = (Config, Weights.Layers[l], Kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View, att = _att.View;
         op.RmsNorm(x, w.AttentionNorm.View, xb, count, c.Dim, c.RmsEps);
-        Project(xb, w.Wq, w.Bq, q, count);
-        Project(xb, w.Wk, w.Bk, k, count);
-        Project(xb, w.Wv, w.Bv, v, count);
+        op.MatMul(xb, count, [(w.Wq, q), (w.Wk, k), (w.Wv, v)]);   // one input: quantized once where the mat-vec is int8
+        AddBias(q, w.Bq, count, w.Wq.Rows);
+        AddBias(k, w.Bk, count, w.Wk.Rows);
+        AddBias(v, w.Bv, count, w.Wv.Rows);
         op.Rope(q, k, _cos.View, _sin.View, count, c.HeadCount, c.KvHeadCount, c.HeadDim, startPos, c.RopeLayout, cache.Position);
         op.KvStore(k, v, cache.Layer(l), count, c.KvHeadCount, c.HeadDim, startPos, cache.Position);
         _attention[l].Run(l, q, cache, count, startPos, att);
@@ -203,8 +204,7 @@ public abstract class TransformerModel : ILanguageModel
         var (c, w, op) = (Config, Weights.Layers[l], Kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, hb = _hb.View, hb2 = _hb2.View;
         op.RmsNorm(x, w.FfnNorm.View, xb, count, c.Dim, c.RmsEps);
-        op.MatMul(xb, w.Gate, hb, count);
-        op.MatMul(xb, w.Up, hb2, count);
+        op.MatMul(xb, count, [(w.Gate, hb), (w.Up, hb2)]);
         op.SwiGlu(hb, hb2, count * c.HiddenDim);
         op.MatMul(hb, w.Down, xb2, count);
         op.ResidualAdd(x, xb2, count * c.Dim);
@@ -219,11 +219,10 @@ public abstract class TransformerModel : ILanguageModel
         op.MatMul(_xb.View, Weights.Output, _logits.View, 1);
     }
 
-    private void Project(ArrayView<float> input, DeviceMatrix w, MemoryBuffer1D<float, Stride1D.Dense>? bias, ArrayView<float> output, int count)
+    private void AddBias(ArrayView<float> output, MemoryBuffer1D<float, Stride1D.Dense>? bias, int count, int width)
     {
-        Kernels.MatMul(input, w, output, count);
         if (bias is not null)
-            Kernels.AddBias(output, bias.View, count, w.Rows);
+            Kernels.AddBias(output, bias.View, count, width);
     }
 
     public void Dispose()

@@ -7,8 +7,9 @@ namespace Hip.Kernels;
 /// Causal dense attention in the flash-decoding form, for the GPU: the keys of each (query, head) are cut into
 /// splits processed by separate warps, each writing a partial softmax (max, sum, weighted values) that
 /// <see cref="MergeKernel"/> combines. Inside a split a lane scores one key at a time (32 keys per step, one warp
-/// max/sum per step instead of one reduction per key) and owns dimensions lane, lane+32, lane+64, lane+96 of the
-/// output. Same function as <see cref="DenseAttention.Reference"/>.
+/// max/sum per step instead of one reduction per key) and owns dimensions 4·lane .. 4·lane + 3 of the output; key and
+/// value rows are read as 4-element vectors, eight at a time before use, since a decode split is bound by load latency.
+/// headDim a multiple of 4. Same function as <see cref="DenseAttention.Reference"/>.
 /// </summary>
 public static class DenseAttentionSplitK
 {
@@ -26,8 +27,7 @@ public static class DenseAttentionSplitK
         where T : unmanaged
         where TElement : struct, IKvElement<T>
     {
-        TElement e = default;
-        var qShared = SharedMemory.Allocate<float>(Reductions.MaxWarps * MaxHeadDim);
+        var qShared = SharedMemory.Allocate<Float4>(Reductions.MaxWarps * MaxHeadDim / 4);
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
         int w = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
         int splits = Grid.DimY, split = Grid.IdxY;
@@ -35,45 +35,63 @@ public static class DenseAttentionSplitK
             return;                                                   // warp-uniform; no group barriers below
         int t = w / heads, h = w % heads;
         int g = h / (heads / kvHeads);
-        int lane = Warp.LaneIdx, ws = Warp.WarpSize;
-        int qBase = Warp.WarpIdx * MaxHeadDim;
-        long qRow = (long)w * headDim;
-        for (int d = lane; d < headDim; d += ws)
-            qShared[qBase + d] = q[qRow + d] * scale;
+        int lane = Warp.LaneIdx, ws = Warp.WarpSize, hd4 = headDim / 4;
+        int qBase = Warp.WarpIdx * (MaxHeadDim / 4);
+        var q4 = q.Cast<Float4>();
+        if (lane < hd4)
+            qShared[qBase + lane] = Float4.Scale(q4[(long)w * hd4 + lane], scale);
         Warp.Barrier();
 
         int start = KvPosition.Resolve(position, startPos);
         int splitLength = (start + tokens + splits - 1) / splits;
         int first = split * splitLength;
         int end = XMath.Min(first + splitLength, start + t + 1);       // exclusive
-        int d0 = lane, d1 = lane + ws, d2 = lane + 2 * ws, d3 = lane + 3 * ws;
-        float m = float.NegativeInfinity, l = 0f, a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        float m = float.NegativeInfinity, l = 0f;
+        var acc = Float4.Zero;                                          // this lane's dimensions 4·lane .. 4·lane + 3
         for (int j0 = first; j0 < end; j0 += ws)
         {
             int j = j0 + lane;
             float s = float.NegativeInfinity;
             if (j < end)
-            {
-                long r = KvLayout.Row(j, g, kvHeads) * headDim;
-                float dot = 0f;
-                for (int d = 0; d < headDim; d++)
-                    dot += qShared[qBase + d] * e.Read(kCache[r + d]);
-                s = dot;
-            }
+                s = KeyDot<T, TElement>(kCache, KvLayout.Row(j, g, kvHeads) * headDim, qShared, qBase, hd4);
             float mNew = MathF.Max(m, Reductions.WarpMax(s));
             float p = j < end ? MathF.Exp(s - mNew) : 0f;
             float correction = MathF.Exp(m - mNew);
             l = l * correction + Reductions.WarpSum(p);
-            a0 *= correction; a1 *= correction; a2 *= correction; a3 *= correction;
+            acc = Float4.Scale(acc, correction);
             int count = XMath.Min(ws, end - j0);
-            for (int jj = 0; jj < count; jj++)
+            // acc += p_j · v_j, 8 value rows loaded before they are used (latency, not bandwidth, bounds a decode split)
+            int jj = 0;
+            for (; jj + 8 <= count; jj += 8)
+            {
+                float p0 = Warp.Shuffle(p, jj), p1 = Warp.Shuffle(p, jj + 1), p2 = Warp.Shuffle(p, jj + 2), p3 = Warp.Shuffle(p, jj + 3);
+                float p4 = Warp.Shuffle(p, jj + 4), p5 = Warp.Shuffle(p, jj + 5), p6 = Warp.Shuffle(p, jj + 6), p7 = Warp.Shuffle(p, jj + 7);
+                if (lane < hd4)
+                {
+                    long c = 4 * lane;
+                    var v0 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj, g, kvHeads) * headDim + c);
+                    var v1 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 1, g, kvHeads) * headDim + c);
+                    var v2 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 2, g, kvHeads) * headDim + c);
+                    var v3 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 3, g, kvHeads) * headDim + c);
+                    var v4 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 4, g, kvHeads) * headDim + c);
+                    var v5 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 5, g, kvHeads) * headDim + c);
+                    var v6 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 6, g, kvHeads) * headDim + c);
+                    var v7 = Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj + 7, g, kvHeads) * headDim + c);
+                    acc = Float4.ScaleAdd(acc, 1f, v0, p0);
+                    acc = Float4.ScaleAdd(acc, 1f, v1, p1);
+                    acc = Float4.ScaleAdd(acc, 1f, v2, p2);
+                    acc = Float4.ScaleAdd(acc, 1f, v3, p3);
+                    acc = Float4.ScaleAdd(acc, 1f, v4, p4);
+                    acc = Float4.ScaleAdd(acc, 1f, v5, p5);
+                    acc = Float4.ScaleAdd(acc, 1f, v6, p6);
+                    acc = Float4.ScaleAdd(acc, 1f, v7, p7);
+                }
+            }
+            for (; jj < count; jj++)
             {
                 float pj = Warp.Shuffle(p, jj);
-                long r = KvLayout.Row(j0 + jj, g, kvHeads) * headDim;
-                if (d0 < headDim) a0 += pj * e.Read(vCache[r + d0]);
-                if (d1 < headDim) a1 += pj * e.Read(vCache[r + d1]);
-                if (d2 < headDim) a2 += pj * e.Read(vCache[r + d2]);
-                if (d3 < headDim) a3 += pj * e.Read(vCache[r + d3]);
+                if (lane < hd4)
+                    acc = Float4.ScaleAdd(acc, 1f, Float4.Load<T, TElement>(vCache, KvLayout.Row(j0 + jj, g, kvHeads) * headDim + 4 * lane), pj);
             }
             m = mNew;
         }
@@ -83,11 +101,39 @@ public static class DenseAttentionSplitK
             partialMax[slot] = m;        // -inf for an empty split
             partialSum[slot] = l;
         }
-        long accRow = slot * headDim;
-        if (d0 < headDim) partialAcc[accRow + d0] = a0;
-        if (d1 < headDim) partialAcc[accRow + d1] = a1;
-        if (d2 < headDim) partialAcc[accRow + d2] = a2;
-        if (d3 < headDim) partialAcc[accRow + d3] = a3;
+        if (lane < hd4)
+            partialAcc.Cast<Float4>()[slot * hd4 + lane] = acc;
+    }
+
+    // q·k of one key row (scaled q in shared memory as Float4), 8 vector loads in flight at a time.
+    private static float KeyDot<T, TElement>(ArrayView<T> kCache, long row, ArrayView<Float4> qShared, int qBase, int hd4)
+        where T : unmanaged
+        where TElement : struct, IKvElement<T>
+    {
+        float s0 = 0f, s1 = 0f;
+        int d4 = 0;
+        for (; d4 + 8 <= hd4; d4 += 8)
+        {
+            var k0 = Float4.Load<T, TElement>(kCache, row + 4 * d4);
+            var k1 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 4);
+            var k2 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 8);
+            var k3 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 12);
+            var k4 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 16);
+            var k5 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 20);
+            var k6 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 24);
+            var k7 = Float4.Load<T, TElement>(kCache, row + 4 * d4 + 28);
+            s0 = Float4.Dot(qShared[qBase + d4], k0, s0);
+            s1 = Float4.Dot(qShared[qBase + d4 + 1], k1, s1);
+            s0 = Float4.Dot(qShared[qBase + d4 + 2], k2, s0);
+            s1 = Float4.Dot(qShared[qBase + d4 + 3], k3, s1);
+            s0 = Float4.Dot(qShared[qBase + d4 + 4], k4, s0);
+            s1 = Float4.Dot(qShared[qBase + d4 + 5], k5, s1);
+            s0 = Float4.Dot(qShared[qBase + d4 + 6], k6, s0);
+            s1 = Float4.Dot(qShared[qBase + d4 + 7], k7, s1);
+        }
+        for (; d4 < hd4; d4++)
+            s0 = Float4.Dot(qShared[qBase + d4], Float4.Load<T, TElement>(kCache, row + 4 * d4), s0);
+        return s0 + s1;
     }
 
     // o: [tokens, heads * headDim]; one thread per output element (index over tokens * heads * headDim).

@@ -20,7 +20,21 @@ public static class ArgMax
         var bestIndices = SharedMemory.Allocate<int>(Reductions.MaxWarps);
         float best = float.NegativeInfinity;
         int bestIndex = int.MaxValue;
-        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        int stride = Group.DimX, i = Group.IdxX;
+        for (; i + 7 * stride < n; i += 8 * stride)   // eight loads in flight before the compares (latency bound)
+        {
+            float v0 = values[i], v1 = values[i + stride], v2 = values[i + 2 * stride], v3 = values[i + 3 * stride];
+            float v4 = values[i + 4 * stride], v5 = values[i + 5 * stride], v6 = values[i + 6 * stride], v7 = values[i + 7 * stride];
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v0), i);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v1), i + stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v2), i + 2 * stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v3), i + 3 * stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v4), i + 4 * stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v5), i + 5 * stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v6), i + 6 * stride);
+            Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(v7), i + 7 * stride);
+        }
+        for (; i < n; i += stride)
             Reductions.ArgMaxMerge(ref best, ref bestIndex, Key(values[i]), i);
         Reductions.WarpArgMax(ref best, ref bestIndex);
         if (Warp.LaneIdx == 0)

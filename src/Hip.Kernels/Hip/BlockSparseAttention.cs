@@ -153,7 +153,19 @@ public static class BlockSparseAttention
             if (key >= 0)
             {
                 long keyRow = KvLayout.Row(key, g, a.KvHeads) * a.HeadDim;
-                for (int d4 = 0; d4 < hd4; d4++)
+                int d4 = 0;
+                for (; d4 + 4 <= hd4; d4 += 4)   // four vector loads in flight before they are used (latency bound)
+                {
+                    var k0 = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4);
+                    var k1 = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4 + 4);
+                    var k2 = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4 + 8);
+                    var k3 = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4 + 12);
+                    s0 = Dot4(queries, d4, k0, k1, k2, k3, s0);
+                    s1 = Dot4(queries, QueryRow + d4, k0, k1, k2, k3, s1);
+                    s2 = Dot4(queries, 2 * QueryRow + d4, k0, k1, k2, k3, s2);
+                    s3 = Dot4(queries, 3 * QueryRow + d4, k0, k1, k2, k3, s3);
+                }
+                for (; d4 < hd4; d4++)
                 {
                     var kv = Float4.Load<T, TElement>(kCache, keyRow + 4 * d4);
                     s0 = Float4.Dot(queries[d4], kv, s0);
@@ -185,17 +197,24 @@ public static class BlockSparseAttention
             Warp.Barrier();
 
             // acc += p · v over the step's keys, 4 head dimensions a lane
+            // (eight value rows loaded before use; a key of −1 has probability 0 for every query and reads row 0, which a
+            // decode or prefill step has always written, instead of branching)
             if (lane < hd4)
-                for (int j = 0; j < Lanes; j++)
+                for (int j = 0; j < Lanes; j += 8)
                 {
-                    int kj = stepKeys[j];
-                    if (kj < 0)
-                        continue;
-                    var vv = Float4.Load<T, TElement>(vCache, KvLayout.Row(kj, g, a.KvHeads) * a.HeadDim + 4 * lane);
-                    st0.Acc = Float4.ScaleAdd(st0.Acc, 1f, vv, probabilities[j]);
-                    st1.Acc = Float4.ScaleAdd(st1.Acc, 1f, vv, probabilities[Lanes + j]);
-                    st2.Acc = Float4.ScaleAdd(st2.Acc, 1f, vv, probabilities[2 * Lanes + j]);
-                    st3.Acc = Float4.ScaleAdd(st3.Acc, 1f, vv, probabilities[3 * Lanes + j]);
+                    long c = 4 * lane;
+                    var x0 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j], g, a) + c);
+                    var x1 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 1], g, a) + c);
+                    var x2 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 2], g, a) + c);
+                    var x3 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 3], g, a) + c);
+                    var x4 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 4], g, a) + c);
+                    var x5 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 5], g, a) + c);
+                    var x6 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 6], g, a) + c);
+                    var x7 = Float4.Load<T, TElement>(vCache, ValueRow(stepKeys[j + 7], g, a) + c);
+                    st0.Acc = Accumulate(st0.Acc, probabilities, j, x0, x1, x2, x3, x4, x5, x6, x7);
+                    st1.Acc = Accumulate(st1.Acc, probabilities, Lanes + j, x0, x1, x2, x3, x4, x5, x6, x7);
+                    st2.Acc = Accumulate(st2.Acc, probabilities, 2 * Lanes + j, x0, x1, x2, x3, x4, x5, x6, x7);
+                    st3.Acc = Accumulate(st3.Acc, probabilities, 3 * Lanes + j, x0, x1, x2, x3, x4, x5, x6, x7);
                 }
             Warp.Barrier();
         }
@@ -207,6 +226,25 @@ public static class BlockSparseAttention
     }
 
     private static int WindowStart(int visible, int window) => IntrinsicMath.Max(0, visible - window);
+
+    // the first element of key's value row (row 0 for no key: its probability is 0)
+    private static long ValueRow(int key, int g, Args a) => KvLayout.Row(IntrinsicMath.Max(key, 0), g, a.KvHeads) * a.HeadDim;
+
+    private static float Dot4(ArrayView<Float4> queries, int at, Float4 k0, Float4 k1, Float4 k2, Float4 k3, float s) =>
+        Float4.Dot(queries[at + 3], k3, Float4.Dot(queries[at + 2], k2, Float4.Dot(queries[at + 1], k1, Float4.Dot(queries[at], k0, s))));
+
+    private static Float4 Accumulate(Float4 acc, ArrayView<float> p, int at,
+        Float4 x0, Float4 x1, Float4 x2, Float4 x3, Float4 x4, Float4 x5, Float4 x6, Float4 x7)
+    {
+        acc = Float4.ScaleAdd(acc, 1f, x0, p[at]);
+        acc = Float4.ScaleAdd(acc, 1f, x1, p[at + 1]);
+        acc = Float4.ScaleAdd(acc, 1f, x2, p[at + 2]);
+        acc = Float4.ScaleAdd(acc, 1f, x3, p[at + 3]);
+        acc = Float4.ScaleAdd(acc, 1f, x4, p[at + 4]);
+        acc = Float4.ScaleAdd(acc, 1f, x5, p[at + 5]);
+        acc = Float4.ScaleAdd(acc, 1f, x6, p[at + 6]);
+        return Float4.ScaleAdd(acc, 1f, x7, p[at + 7]);
+    }
 
     // whether a query with v visible keys and window start ws attends key (from the sink/selected part or the window part)
     private static bool Sees(int key, bool window, int ws, int v) => key >= 0 && (window ? key >= ws && key < v : key < ws);

@@ -72,7 +72,7 @@ public sealed class HipKernelSet : IDisposable
         long rows = (long)tokens * heads;
         int longest = options.SinkTokens + options.K + options.WindowTokens;
         int wanted = (int)Math.Min(int.MaxValue, (_targetWarps + rows - 1) / rows);
-        return Math.Clamp(wanted, 1, Math.Max(1, longest / 64));
+        return Math.Clamp(wanted, 1, Math.Max(1, (longest + 31) / 32));   // down to one 32-key step a split
     }
 
     /// <summary>

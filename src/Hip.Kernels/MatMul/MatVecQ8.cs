@@ -14,67 +14,79 @@ internal interface IQ8Decoder
     int Units { get; }
 
     /// <summary>
-    /// Σ w·x over the unit's values with x ≈ dx·xq. xq: the row's int8 activations, 4 to a word; dx, sx: scale and exact
-    /// float sum of each 32-value block; s16: Σ xq of each 16-value group; xw, xg: the block's first word and 32-block.
+    /// Σ w·x over the unit's values with x ≈ dx·xq. xq: int8 activations as 16-byte vectors; dx, sx: scale and exact float
+    /// sum of each 32-value block; s16: Σ xq of each 16-value group; xv, xg: the block's first vector and 32-block.
     /// </summary>
     float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-        ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg);
+        ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg);
 }
 
 /// <summary>
-/// y = x · Wᵀ for decode on K-quant weights, the way the hardware likes it: each group first quantizes its row of x to
-/// int8 in 32-value blocks (scale amax/127, round half away from zero; the exact float sum of each block and the int sum
-/// of each 16 values kept beside) into shared memory, then one warp per output row multiplies 4 quants at a time with
-/// dp4a (integer, exact) and applies the block scales in float32. The activations' rounding (at most dx/2 per value) is
-/// the only difference from <see cref="MatVec.Reference"/>; <see cref="Reference"/> computes exactly what the kernel
-/// computes, on the host. llama.cpp's CUDA mat-vec quantizes activations the same way (q8_1).
+/// y = x · Wᵀ for decode on Q4_K, Q6_K and Q8_0 weights, the way llama.cpp's CUDA mat-vec does it: x is first quantized
+/// to int8 in 32-value blocks (<see cref="QuantizeKernel"/>: scale amax/127, round half away from zero; the exact float
+/// sum of each block and the int sum of each 16 values kept beside), then one warp per output row multiplies 4 quants at
+/// a time with dp4a (integer, exact) and applies the block scales in float32. The activations' rounding (at most dx/2 per
+/// value) is the only difference from <see cref="MatVec.Reference"/>; <see cref="Reference"/> computes on the host
+/// exactly what the kernels compute. One quantization serves every matrix that multiplies the same x (q, k and v).
 /// </summary>
 internal static class MatVecQ8
 {
-    /// <summary>Warps (output rows) per group; each group quantizes x once for all of them.</summary>
-    public const int WarpsPerGroup = 8;
+    /// <summary>Ints of quantized activations for rows of n values: xq n/4, dx n/32, sx n/32, s16 n/16 per row.</summary>
+    public static long ScratchInts(int rows, int n) => (long)rows * (n / 4 + n / 16 + n / 16);
 
-    /// <summary>Shared memory of a group, in 32-bit words: xq n/4, dx n/32, sx n/32, s16 n/16.</summary>
-    public static int SharedWords(int n) => n / 4 + n / 16 + n / 16;
+    /// <summary>The parts of a scratch of <see cref="ScratchInts"/> ints.</summary>
+    public static (ArrayView<UInt4> Xq, ArrayView<float> Dx, ArrayView<float> Sx, ArrayView<int> S16) Parts(ArrayView<int> scratch, int rows, int n)
+    {
+        long words = (long)rows * n / 4, blocks = (long)rows * n / 32;
+        return (scratch.SubView(0, words).Cast<UInt4>(), scratch.SubView(words, blocks).Cast<float>(),
+            scratch.SubView(words + blocks, blocks).Cast<float>(), scratch.SubView(words + 2 * blocks, 2 * blocks));
+    }
 
-    // x: [rows, n]   w: [m, n] as blocks   y: [rows, m]   n a multiple of the block size (256)
-    // Launch: grid (ceil(m / WarpsPerGroup), rows), group (WarpsPerGroup * 32, 1), dynamic shared SharedWords(n) ints.
-    public static void Kernel<TDecoder>(ArrayView<float> x, ArrayView<UInt4> q, ArrayView<uint> s, ArrayView<float> y, int n, int m)
+    // x: [rows, n] (n a multiple of 32) → xq [rows·n/4 words], dx, sx [rows·n/32], s16 [rows·n/16]. One thread per 32-block.
+    public static void QuantizeKernel(Index1D block, ArrayView<float> x, ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16)
+    {
+        var x4 = x.Cast<Float4>();
+        long v = 8L * block;
+        Float4 a0 = x4[v], a1 = x4[v + 1], a2 = x4[v + 2], a3 = x4[v + 3], a4 = x4[v + 4], a5 = x4[v + 5], a6 = x4[v + 6], a7 = x4[v + 7];
+        float amax = MathF.Max(MathF.Max(MathF.Max(AbsMax(a0), AbsMax(a1)), MathF.Max(AbsMax(a2), AbsMax(a3))),
+                               MathF.Max(MathF.Max(AbsMax(a4), AbsMax(a5)), MathF.Max(AbsMax(a6), AbsMax(a7))));
+        float sum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3)
+                  + BlockMath.Sum(a4) + BlockMath.Sum(a5) + BlockMath.Sum(a6) + BlockMath.Sum(a7);
+        float d = amax / 127f;
+        int low = 0, high = 0;
+        long w = 8L * block;
+        xq[w] = Pack(a0, d, ref low);
+        xq[w + 1] = Pack(a1, d, ref low);
+        xq[w + 2] = Pack(a2, d, ref low);
+        xq[w + 3] = Pack(a3, d, ref low);
+        xq[w + 4] = Pack(a4, d, ref high);
+        xq[w + 5] = Pack(a5, d, ref high);
+        xq[w + 6] = Pack(a6, d, ref high);
+        xq[w + 7] = Pack(a7, d, ref high);
+        dx[block] = d;
+        sx[block] = sum;
+        s16[2L * block] = low;
+        s16[2L * block + 1] = high;
+    }
+
+    private static float AbsMax(Float4 a) => MathF.Max(MathF.Max(MathF.Abs(a.X), MathF.Abs(a.Y)), MathF.Max(MathF.Abs(a.Z), MathF.Abs(a.W)));
+
+    // four values → four int8 (round(x/d), 0 when d is 0) in one word, lowest first; adds them to sum
+    private static int Pack(Float4 a, float d, ref int sum)
+    {
+        int q0 = d > 0f ? RoundAway(a.X / d) : 0, q1 = d > 0f ? RoundAway(a.Y / d) : 0;
+        int q2 = d > 0f ? RoundAway(a.Z / d) : 0, q3 = d > 0f ? RoundAway(a.W / d) : 0;
+        sum += q0 + q1 + q2 + q3;
+        return (q0 & 0xFF) | ((q1 & 0xFF) << 8) | ((q2 & 0xFF) << 16) | (q3 << 24);
+    }
+
+    // xq..s16: the quantized x (QuantizeKernel)   w: [m, n] as blocks   y: [rows, m]   n a multiple of the block size
+    // Launch: grid (ceil(m / warpsPerGroup), rows), group (warpsPerGroup * 32, 1).
+    public static void Kernel<TDecoder>(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16,
+        ArrayView<UInt4> q, ArrayView<uint> s, ArrayView<float> y, int n, int m)
         where TDecoder : struct, IQ8Decoder
     {
-        var shared = SharedMemory.GetDynamic<int>();
-        var xq = shared.SubView(0, n / 4);
-        var dx = shared.SubView(n / 4, n / 32).Cast<float>();
-        var sx = shared.SubView(n / 4 + n / 32, n / 32).Cast<float>();
-        var s16 = shared.SubView(n / 4 + n / 16, n / 16);
         int warps = Group.DimX / Warp.WarpSize, lane = Warp.LaneIdx, r = Grid.IdxY;
-        long xRow = (long)r * n;
-
-        // 1. this row of x → int8 blocks of 32, one warp per block
-        for (int b = Warp.WarpIdx; b < n / 32; b += warps)
-        {
-            float v = x[xRow + 32 * b + lane];
-            float amax = Reductions.WarpMax(MathF.Abs(v));
-            float d = amax / 127f;
-            int qv = amax > 0f ? RoundAway(v / d) : 0;
-            float sum = Reductions.WarpSum(v);
-            int half = qv;
-            for (int offset = 8; offset > 0; offset /= 2)   // sums within lanes 0..15 and 16..31
-                half += Warp.ShuffleXor(half, offset);
-            int b1 = Warp.ShuffleDown(qv, 1), b2 = Warp.ShuffleDown(qv, 2), b3 = Warp.ShuffleDown(qv, 3);
-            if ((lane & 3) == 0)
-                xq[8 * b + lane / 4] = (qv & 0xFF) | ((b1 & 0xFF) << 8) | ((b2 & 0xFF) << 16) | (b3 << 24);
-            if (lane == 0)
-            {
-                dx[b] = d;
-                sx[b] = sum;
-            }
-            if ((lane & 15) == 0)
-                s16[2 * b + lane / 16] = half;
-        }
-        Group.Barrier();
-
-        // 2. one warp per output row, lanes over consecutive units
         int o = Grid.IdxX * warps + Warp.WarpIdx;
         float acc0 = 0f, acc1 = 0f;
         if (o < m)
@@ -83,21 +95,22 @@ internal static class MatVecQ8
             int units = decoder.Units, valuesPerBlock = decoder.ValuesPerBlock;
             int blocks = n / valuesPerBlock, total = blocks * units;
             long qRow = (long)o * blocks * decoder.QuantVectors, sRow = (long)o * blocks * decoder.ScaleWords;
+            long xvRow = (long)r * (n / 16), xgRow = (long)r * (n / 32);
             int i = lane;
             for (; i + 32 < total; i += 64)
             {
                 int b0 = i / units, u0 = i - b0 * units;
                 int b1 = (i + 32) / units, u1 = i + 32 - b1 * units;
                 acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, u0,
-                    xq, dx, sx, s16, b0 * (valuesPerBlock / 4), b0 * (valuesPerBlock / 32));
+                    xq, dx, sx, s16, xvRow + b0 * (valuesPerBlock / 16), xgRow + b0 * (valuesPerBlock / 32));
                 acc1 += decoder.Dot(q, qRow + (long)b1 * decoder.QuantVectors, s, sRow + (long)b1 * decoder.ScaleWords, u1,
-                    xq, dx, sx, s16, b1 * (valuesPerBlock / 4), b1 * (valuesPerBlock / 32));
+                    xq, dx, sx, s16, xvRow + b1 * (valuesPerBlock / 16), xgRow + b1 * (valuesPerBlock / 32));
             }
             if (i < total)
             {
                 int b0 = i / units, u0 = i - b0 * units;
                 acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, u0,
-                    xq, dx, sx, s16, b0 * (valuesPerBlock / 4), b0 * (valuesPerBlock / 32));
+                    xq, dx, sx, s16, xvRow + b0 * (valuesPerBlock / 16), xgRow + b0 * (valuesPerBlock / 32));
             }
         }
         float acc = Reductions.WarpSum(acc0 + acc1);

@@ -130,45 +130,26 @@ public sealed class Q4_K : WeightTypeInfo
         public readonly int Units => 4;
 
         public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
         {
             var h = q[qb];
             var v0 = q[qb + 1 + 2 * unit];
             var v1 = q[qb + 2 + 2 * unit];
-            int w = xw + 16 * unit;
-            int low = LowNibbles(v0, v1, xq, w), high = HighNibbles(v0, v1, xq, w + 8);
+            long x = xv + 4 * unit;
+            UInt4 x0 = xq[x], x1 = xq[x + 1], x2 = xq[x + 2], x3 = xq[x + 3];
+            const uint M = 0x0F0F0F0F;
+            int low = Dot(v0.X & M, v0.Y & M, v0.Z & M, v0.W & M, x0, Dot(v1.X & M, v1.Y & M, v1.Z & M, v1.W & M, x1, 0));
+            int high = Dot((v0.X >> 4) & M, (v0.Y >> 4) & M, (v0.Z >> 4) & M, (v0.W >> 4) & M, x2,
+                           Dot((v1.X >> 4) & M, (v1.Y >> 4) & M, (v1.Z >> 4) & M, (v1.W >> 4) & M, x3, 0));
             ScaleMin(h, 2 * unit, out int sc1, out int m1);
             ScaleMin(h, 2 * unit + 1, out int sc2, out int m2);
-            int g = xg + 2 * unit;
+            long g = xg + 2 * unit;
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
             return d * ((float)(sc1 * low) * dx[g] + (float)(sc2 * high) * dx[g + 1]) - dmin * ((float)m1 * sx[g] + (float)m2 * sx[g + 1]);
         }
 
-        private static int LowNibbles(UInt4 v0, UInt4 v1, ArrayView<int> xq, int w)
-        {
-            const int M = 0x0F0F0F0F;
-            int acc = BlockMath.Dp4a((int)v0.X & M, xq[w], 0);
-            acc = BlockMath.Dp4a((int)v0.Y & M, xq[w + 1], acc);
-            acc = BlockMath.Dp4a((int)v0.Z & M, xq[w + 2], acc);
-            acc = BlockMath.Dp4a((int)v0.W & M, xq[w + 3], acc);
-            acc = BlockMath.Dp4a((int)v1.X & M, xq[w + 4], acc);
-            acc = BlockMath.Dp4a((int)v1.Y & M, xq[w + 5], acc);
-            acc = BlockMath.Dp4a((int)v1.Z & M, xq[w + 6], acc);
-            return BlockMath.Dp4a((int)v1.W & M, xq[w + 7], acc);
-        }
-
-        private static int HighNibbles(UInt4 v0, UInt4 v1, ArrayView<int> xq, int w)
-        {
-            const int M = 0x0F0F0F0F;
-            int acc = BlockMath.Dp4a((int)(v0.X >> 4) & M, xq[w], 0);
-            acc = BlockMath.Dp4a((int)(v0.Y >> 4) & M, xq[w + 1], acc);
-            acc = BlockMath.Dp4a((int)(v0.Z >> 4) & M, xq[w + 2], acc);
-            acc = BlockMath.Dp4a((int)(v0.W >> 4) & M, xq[w + 3], acc);
-            acc = BlockMath.Dp4a((int)(v1.X >> 4) & M, xq[w + 4], acc);
-            acc = BlockMath.Dp4a((int)(v1.Y >> 4) & M, xq[w + 5], acc);
-            acc = BlockMath.Dp4a((int)(v1.Z >> 4) & M, xq[w + 6], acc);
-            return BlockMath.Dp4a((int)(v1.W >> 4) & M, xq[w + 7], acc);
-        }
+        private static int Dot(uint a, uint b, uint c, uint d, UInt4 x, int acc) =>
+            BlockMath.Dp4a((int)d, (int)x.W, BlockMath.Dp4a((int)c, (int)x.Z, BlockMath.Dp4a((int)b, (int)x.Y, BlockMath.Dp4a((int)a, (int)x.X, acc))));
     }
 
     /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>).</summary>

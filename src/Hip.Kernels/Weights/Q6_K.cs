@@ -141,30 +141,30 @@ public sealed class Q6_K : WeightTypeInfo
         public readonly int Units => 4;
 
         public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
         {
             int h = unit >> 1, half = unit & 1;
             var l1 = q[qb + 4 * h + half];
             var l2 = q[qb + 4 * h + 2 + half];
             var hi = q[qb + 8 + 2 * h + half];
             var sc = q[qb + 12];
-            int w = xw + 32 * h + 4 * half, g = xg + 4 * h, s0 = 2 * g + half;
-            int p0 = Group(l1, 0, hi, 0, xq, w) - 32 * s16[s0];
-            int p1 = Group(l2, 0, hi, 2, xq, w + 8) - 32 * s16[s0 + 2];
-            int p2 = Group(l1, 4, hi, 4, xq, w + 16) - 32 * s16[s0 + 4];
-            int p3 = Group(l2, 4, hi, 6, xq, w + 24) - 32 * s16[s0 + 6];
+            long x = xv + 8 * h + half, g = xg + 4 * h, s0 = 2 * g + half;
+            int p0 = Group(l1, 0, hi, 0, xq[x]) - 32 * s16[s0];
+            int p1 = Group(l2, 0, hi, 2, xq[x + 2]) - 32 * s16[s0 + 2];
+            int p2 = Group(l1, 4, hi, 4, xq[x + 4]) - 32 * s16[s0 + 4];
+            int p3 = Group(l2, 4, hi, 6, xq[x + 6]) - 32 * s16[s0 + 6];
             int si = 8 * h + half;
             return BlockMath.Half(s[sb]) * ((float)(BlockMath.SignedByte(sc, si) * p0) * dx[g] + (float)(BlockMath.SignedByte(sc, si + 2) * p1) * dx[g + 1]
                                           + (float)(BlockMath.SignedByte(sc, si + 4) * p2) * dx[g + 2] + (float)(BlockMath.SignedByte(sc, si + 6) * p3) * dx[g + 3]);
         }
 
         // Σ over 16 values of (4 low bits of l at ls | 2 bits of hi at hs, as bits 4..5) · xq, the quants unsigned 0..63
-        private static int Group(UInt4 l, int ls, UInt4 hi, int hs, ArrayView<int> xq, int w)
+        private static int Group(UInt4 l, int ls, UInt4 hi, int hs, UInt4 x)
         {
-            int acc = BlockMath.Dp4a(Six(l.X, ls, hi.X, hs), xq[w], 0);
-            acc = BlockMath.Dp4a(Six(l.Y, ls, hi.Y, hs), xq[w + 1], acc);
-            acc = BlockMath.Dp4a(Six(l.Z, ls, hi.Z, hs), xq[w + 2], acc);
-            return BlockMath.Dp4a(Six(l.W, ls, hi.W, hs), xq[w + 3], acc);
+            int acc = BlockMath.Dp4a(Six(l.X, ls, hi.X, hs), (int)x.X, 0);
+            acc = BlockMath.Dp4a(Six(l.Y, ls, hi.Y, hs), (int)x.Y, acc);
+            acc = BlockMath.Dp4a(Six(l.Z, ls, hi.Z, hs), (int)x.Z, acc);
+            return BlockMath.Dp4a(Six(l.W, ls, hi.W, hs), (int)x.W, acc);
         }
 
         private static int Six(uint l, int ls, uint hi, int hs) => (int)(((l >> ls) & 0x0F0F0F0Fu) | (((hi >> hs) & 0x03030303u) << 4));

@@ -70,18 +70,17 @@ public sealed class Q8_0 : WeightTypeInfo
         public readonly int Units => 1;
 
         public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<int> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, int xw, int xg)
+            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
         {
-            var v0 = q[qb];
-            var v1 = q[qb + 1];
-            int acc = BlockMath.Dp4a((int)v0.X, xq[xw], 0);
-            acc = BlockMath.Dp4a((int)v0.Y, xq[xw + 1], acc);
-            acc = BlockMath.Dp4a((int)v0.Z, xq[xw + 2], acc);
-            acc = BlockMath.Dp4a((int)v0.W, xq[xw + 3], acc);
-            acc = BlockMath.Dp4a((int)v1.X, xq[xw + 4], acc);
-            acc = BlockMath.Dp4a((int)v1.Y, xq[xw + 5], acc);
-            acc = BlockMath.Dp4a((int)v1.Z, xq[xw + 6], acc);
-            acc = BlockMath.Dp4a((int)v1.W, xq[xw + 7], acc);
+            UInt4 v0 = q[qb], v1 = q[qb + 1], x0 = xq[xv], x1 = xq[xv + 1];
+            int acc = BlockMath.Dp4a((int)v0.X, (int)x0.X, 0);
+            acc = BlockMath.Dp4a((int)v0.Y, (int)x0.Y, acc);
+            acc = BlockMath.Dp4a((int)v0.Z, (int)x0.Z, acc);
+            acc = BlockMath.Dp4a((int)v0.W, (int)x0.W, acc);
+            acc = BlockMath.Dp4a((int)v1.X, (int)x1.X, acc);
+            acc = BlockMath.Dp4a((int)v1.Y, (int)x1.Y, acc);
+            acc = BlockMath.Dp4a((int)v1.Z, (int)x1.Z, acc);
+            acc = BlockMath.Dp4a((int)v1.W, (int)x1.W, acc);
             return BlockMath.Half(s[sb]) * ((float)acc * dx[xg]);
         }
     }

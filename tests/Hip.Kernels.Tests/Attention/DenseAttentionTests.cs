@@ -84,7 +84,9 @@ public sealed class DenseAttentionTests
     [InlineData("warps", KvPrecision.F32, 3, 4, 4, 2, 8, 0)]       // the GPU's prefill form, forced at a small size
     [InlineData("warps", KvPrecision.F16, 2, 3, 2, 1, 128, 0)]
     [InlineData("split", KvPrecision.F32, 4, 5, 4, 2, 8, 3)]       // 9 keys in 3 splits: query 0 sees 6 keys, so its third split is empty
-    [InlineData("split", KvPrecision.F16, 2, 70, 2, 1, 37, 5)]
+    [InlineData("split", KvPrecision.F16, 2, 70, 2, 1, 36, 5)]      // 36: 4 + 8 + 8 + ... a head dim with a remainder after the 8-vector loads
+    [InlineData("split", KvPrecision.F16, 1, 77, 4, 2, 128, 4)]     // decode shape: whole 8-vector loads, 8-row value batches plus a tail
+    [InlineData("warps", KvPrecision.F16, 2, 70, 2, 1, 37, 0)]      // odd head dims take the warp form
     public void DenseAttention_GpuFormsForcedAtSmallSizes_MatchReference(string form, KvPrecision precision, int tokens, int startPos,
         int heads, int kvHeads, int headDim, int splits)
     {

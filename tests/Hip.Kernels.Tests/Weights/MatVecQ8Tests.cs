@@ -133,5 +133,61 @@ public sealed class MatVecQ8Tests
         if (Environment.GetEnvironmentVariable("HIP_PTX_DUMP") is string dir) File.WriteAllText(Path.Combine(dir, $"{decoder.DeclaringType!.Name}.MatVecQ8.ptx"), ptx);
         Assert.Contains("dp4a.s32.s32", ptx);
         Assert.Contains("ld.global.v4.b32", ptx);
+        Assert.DoesNotContain("bar.sync", ptx);   // no shared memory: the quantized x comes through L1
+    }
+
+    [Fact]
+    public void QuantizeKernel_ForSm90_Compiles()
+    {
+        var method = typeof(MatVecQ8).GetMethod(nameof(MatVecQ8.QuantizeKernel))!;
+        using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, nvvmAPI: null!);
+        string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+        if (Environment.GetEnvironmentVariable("HIP_PTX_DUMP") is string dir) File.WriteAllText(Path.Combine(dir, "QuantizeQ8.ptx"), ptx);
+        Assert.Contains("ld.global.v4.f32", ptx);
+    }
+
+    // Several matrices over one x (q, k, v): x quantized once, each product as its own mat-vec; a float matrix among them
+    // takes the float kernel. Every output against its own reference.
+    [Fact]
+    public void MatMulOfSeveral_SharesOneQuantization_EachMatchesItsReference()
+    {
+        int rows = 1, n = 512;
+        var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
+        var a = kernels.Accelerator;
+        var x = TestData.Random(rows * n);
+        using var xBuffer = a.Allocate1D(x);
+        var types = new[] { WeightType.Q4_K, WeightType.Q6_K, WeightType.F16, WeightType.Q8_0 };
+        var sizes = new[] { 9, 4, 5, 3 };
+        var raws = types.Select((t, i) => WeightTestData.RandomBlocks(t, sizes[i], n, Random.Shared)).ToArray();
+        var matrices = types.Select((t, i) => DeviceMatrix.Upload(a, t, raws[i], sizes[i], n)).ToArray();
+        var outputs = sizes.Select(m => a.Allocate1D(TestData.Poison(rows * m))).ToArray();
+        try
+        {
+            var products = matrices.Select((w, i) => (w, (ArrayView<float>)outputs[i].View)).ToArray();
+            kernels.MatMul(xBuffer.View, rows, products);
+            TestGpu.ThrowIfFaulted();
+            for (int i = 0; i < types.Length; i++)
+            {
+                var actual = outputs[i].GetAsArray1D();
+                if (types[i] == WeightType.F16)
+                {
+                    var w = new float[sizes[i] * n];
+                    WeightTypes.Get(types[i]).Dequantize(raws[i], w);
+                    var expected = new float[rows * sizes[i]];
+                    MatVec.Reference(x, w, expected, rows, n, sizes[i]);
+                    TestData.AssertClose(expected, actual, 1e-4, 1e-4, "f16 among int8 products");
+                }
+                else
+                {
+                    AssertMatchesQ8Reference(types[i], x, raws[i], actual, rows, n, sizes[i], $"{types[i]} among several products");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var w in matrices) w.Dispose();
+            foreach (var o in outputs) o.Dispose();
+        }
     }
 }
