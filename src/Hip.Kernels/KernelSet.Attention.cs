@@ -17,7 +17,7 @@ public sealed partial class KernelSet
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float> _denseWarpsF16 = null!;
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float> _partialF32 = null!;
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float> _partialF16 = null!;
-    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _attentionMerge = null!;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<int>, int> _advancePosition = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<int>, int> _fillInts = null!;
     private MemoryBuffer1D<int, Stride1D.Dense> _noPosition = null!;   // [1]: the position argument of launches with a host startPos
@@ -38,7 +38,7 @@ public sealed partial class KernelSet
         _denseWarpsF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float>(Kernels.DenseAttention.Kernel<ushort, KvF16Element>);
         _partialF32 = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float>(DenseAttentionSplitK.PartialKernel<float, KvF32Element>);
         _partialF16 = a.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, float>(DenseAttentionSplitK.PartialKernel<ushort, KvF16Element>);
-        _attentionMerge = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DenseAttentionSplitK.MergeKernel);
+        _attentionMerge = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(DenseAttentionSplitK.MergeKernel);
         _advancePosition = a.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(KvPosition.AdvanceKernel);
         _fillInts = a.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(KvPosition.FillKernel);
         _noPosition = a.Allocate1D<int>(1);
@@ -146,7 +146,8 @@ public sealed partial class KernelSet
             _partialF32(_stream, config, q, cache.KeysF32, cache.ValuesF32, partialMax, partialSum, partialAcc, p, tokens, heads, kvHeads, headDim, startPos, scale);
         else
             _partialF16(_stream, config, q, cache.KeysF16, cache.ValuesF16, partialMax, partialSum, partialAcc, p, tokens, heads, kvHeads, headDim, startPos, scale);
-        _attentionMerge(_stream, rows * headDim, partialMax, partialSum, partialAcc, o, headDim, splits);
+        _attentionMerge(_stream, new KernelConfig(CeilDiv(rows, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
+            partialMax, partialSum, partialAcc, o, rows, headDim, splits);
         Mark($"DenseAttention split {splits}");
     }
 

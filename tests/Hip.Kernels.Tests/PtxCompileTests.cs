@@ -48,6 +48,8 @@ public sealed class PtxCompileTests
             ?? throw new Xunit.Sdk.XunitException($"{kernel}: generic kernel with no known instantiation; add one to {nameof(PtxCompileTests)}.");
 
         string ptx = CompileForSm90(method);
+        if (Environment.GetEnvironmentVariable("HIP_PTX_DUMP") is string dir)   // for ptxas -v on a GPU machine
+            File.WriteAllText(Path.Combine(dir, new string(kernel.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_').ToArray()) + ".ptx"), ptx);
 
         // ILGPU 1.5.3 targets sm_80 for every GPU from sm_80 on, with the newest ISA it knows (ILGPU.md §1.1).
         Assert.Contains(".version 8.8", ptx);

@@ -136,26 +136,18 @@ public static class DenseAttentionSplitK
         return s0 + s1;
     }
 
-    // o: [tokens, heads * headDim]; one thread per output element (index over tokens * heads * headDim).
-    public static void MergeKernel(Index1D index, ArrayView<float> partialMax, ArrayView<float> partialSum, ArrayView<float> partialAcc,
-        ArrayView<float> o, int headDim, int splits)
+    // o: [tokens, heads * headDim]; one warp per (token, head) row: grid ceil(rows / warps), group warps · 32.
+    public static void MergeKernel(ArrayView<float> partialMax, ArrayView<float> partialSum, ArrayView<float> partialAcc,
+        ArrayView<float> o, int rows, int headDim, int splits)
     {
-        int d = index % headDim;
-        long row = index / headDim;
-        float max = float.NegativeInfinity;
-        for (int s = 0; s < splits; s++)
-            max = MathF.Max(max, partialMax[row * splits + s]);
-        float sum = 0f, acc = 0f;
-        for (int s = 0; s < splits; s++)
+        int row = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
+        if (row >= rows)
+            return;                                             // warp-uniform
+        var at = new SplitMerge.Layout
         {
-            long slot = row * splits + s;
-            float m = partialMax[slot];
-            if (m == float.NegativeInfinity)
-                continue;
-            float weight = MathF.Exp(m - max);
-            sum += partialSum[slot] * weight;
-            acc += partialAcc[slot * headDim + d] * weight;
-        }
-        o[index] = acc / sum;
+            MaxBase = (long)row * splits, SumBase = (long)row * splits, ScalarStride = 1,
+            AccBase = (long)row * splits * headDim, AccStride = headDim,
+        };
+        SplitMerge.MergeRow(partialMax, partialSum, partialAcc, at, splits, headDim, o, (long)row * headDim);
     }
 }

@@ -312,30 +312,13 @@ public static class BlockSparseAttention
         int row = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
         if (row >= rows)
             return;                                             // warp-uniform
-        int stride = PartialStride(headDim);
-        long rowBase = (long)row * splits * stride;
-        float mx = float.NegativeInfinity;
-        for (int s = 0; s < splits; s++)
-            mx = MathF.Max(mx, partials[rowBase + s * stride + headDim]);
-        float l = 0f;
-        for (int s = 0; s < splits; s++)
+        long stride = PartialStride(headDim), rowBase = (long)row * splits * stride;
+        var at = new SplitMerge.Layout
         {
-            float ms = partials[rowBase + s * stride + headDim];
-            if (ms != float.NegativeInfinity)
-                l += partials[rowBase + s * stride + headDim + 1] * MathF.Exp(ms - mx);
-        }
-        float inv = l > 0f ? 1f / l : 0f;
-        for (int d = Warp.LaneIdx; d < headDim; d += Warp.WarpSize)
-        {
-            float acc = 0f;
-            for (int s = 0; s < splits; s++)
-            {
-                float ms = partials[rowBase + s * stride + headDim];
-                if (ms != float.NegativeInfinity)
-                    acc += partials[rowBase + s * stride + d] * MathF.Exp(ms - mx);
-            }
-            o[(long)row * headDim + d] = acc * inv;
-        }
+            MaxBase = rowBase + headDim, SumBase = rowBase + headDim + 1, ScalarStride = stride,
+            AccBase = rowBase, AccStride = stride,
+        };
+        SplitMerge.MergeRow(partials, partials, partials, at, splits, headDim, o, (long)row * headDim);
     }
 
     /// <summary>
