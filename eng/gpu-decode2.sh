@@ -16,6 +16,7 @@ for c in d.get('contexts',[]):
 "; }
 date -u
 for f in artifacts/ptx/*.ptx; do [ -f "$f" ] && ptxas -arch=sm_90 -v -o /dev/null "$f" 2>&1 | grep -E "registers" | head -1 | sed "s|^|$(basename $f): |"; done
+timeout 40 $R bench matvec --device cuda --types f16,q4_K,q6_K --shapes 4096x4096,1024x4096,14336x4096,4096x14336,128256x4096 > $OUT/matvec.json 2>> $L; echo "matvec rc=$?"; grep -E "GB/s" $L | tail -16
 G="--synthetic llama-3.1-8b --cache /tmp/syn --decode-steps 32 --kv f16"
 timeout 110 $R bench generate $G --type q4_k_m --context 512,32768,131072 --attention hip --prefill-limit 45 > $OUT/gen8b_q4_hip.json 2>> $L; echo "q4 hip rc=$?"; S gen8b_q4_hip
 timeout 90 $R bench generate $G --type f16 --context 512,32768 --attention hip --prefill-limit 30 > $OUT/gen8b_f16.json 2>> $L; echo "f16 rc=$?"; S gen8b_f16

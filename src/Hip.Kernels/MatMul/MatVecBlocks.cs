@@ -5,7 +5,7 @@ namespace Hip.Kernels;
 /// <summary>
 /// y = x · Wᵀ (decode) with W read as blocks through a <see cref="IBlockDecoder"/>: every quantized type, and F32/F16/BF16
 /// rows that are whole 16-byte vectors. One warp per output; lanes take consecutive chunks (16-byte loads that together
-/// cover contiguous memory), two chunks in flight per lane; float32 accumulation. Same function as
+/// cover contiguous memory), four chunks in flight per lane; float32 accumulation. Same function as
 /// <see cref="MatVec.Reference"/> on the dequantized weights.
 /// </summary>
 internal static class MatVecBlocks
@@ -18,7 +18,7 @@ internal static class MatVecBlocks
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
         int o = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
         int r = Grid.IdxY;
-        float acc0 = 0f, acc1 = 0f;
+        float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
         if (o < m)
         {
             var decoder = default(TDecoder);
@@ -28,22 +28,28 @@ internal static class MatVecBlocks
             var x4 = x.Cast<Float4>();
             long xRow = (long)r * (n / 4);
             int i = Warp.LaneIdx;
-            for (; i + stride < total; i += 2 * stride)
+            for (; i + 3 * stride < total; i += 4 * stride)   // four chunks in flight a lane
             {
-                int b0 = i / chunks, c0 = i - b0 * chunks;
-                int b1 = (i + stride) / chunks, c1 = i + stride - b1 * chunks;
-                acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, c0, x4, xRow + (long)b0 * (valuesPerBlock / 4));
-                acc1 += decoder.Dot(q, qRow + (long)b1 * decoder.QuantVectors, s, sRow + (long)b1 * decoder.ScaleWords, c1, x4, xRow + (long)b1 * (valuesPerBlock / 4));
+                acc0 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i, chunks, valuesPerBlock);
+                acc1 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i + stride, chunks, valuesPerBlock);
+                acc2 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i + 2 * stride, chunks, valuesPerBlock);
+                acc3 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i + 3 * stride, chunks, valuesPerBlock);
             }
-            if (i < total)
-            {
-                int b0 = i / chunks, c0 = i - b0 * chunks;
-                acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, c0, x4, xRow + (long)b0 * (valuesPerBlock / 4));
-            }
+            for (; i < total; i += stride)
+                acc0 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i, chunks, valuesPerBlock);
         }
-        float acc = Reductions.WarpSum(acc0 + acc1);
+        float acc = Reductions.WarpSum((acc0 + acc1) + (acc2 + acc3));
         if (o < m && Warp.LaneIdx == 0)
             y[(long)r * m + o] = acc;
+    }
+
+    // chunk i of a row: block i / chunks, chunk i % chunks
+    private static float ChunkDot<TDecoder>(TDecoder decoder, ArrayView<UInt4> q, long qRow, ArrayView<uint> s, long sRow,
+        ArrayView<Float4> x4, long xRow, int i, int chunks, int valuesPerBlock)
+        where TDecoder : struct, IBlockDecoder
+    {
+        int b = i / chunks, c = i - b * chunks;
+        return decoder.Dot(q, qRow + (long)b * decoder.QuantVectors, s, sRow + (long)b * decoder.ScaleWords, c, x4, xRow + (long)b * (valuesPerBlock / 4));
     }
 
     // One thread per output element (index over rows * m), no shuffles: the CPU accelerator's variant.
