@@ -65,8 +65,50 @@ public sealed partial class KernelSet
         }
     }
 
-    // x [rows, n] → int8 blocks in the scratch (grown on first use, so never inside a captured step)
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, float>? _rmsNormQ8;
+
+    /// <summary>
+    /// normed = rmsnorm(x)·weight, then normed · W_iᵀ for each product (<see cref="MatMul(ArrayView{float}, int, ReadOnlySpan{ValueTuple{DeviceMatrix, ArrayView{float}}})"/>):
+    /// a block's norm and the projections of its output. In a decode step with int8 mat-vecs the norm also writes the
+    /// int8 activations (one launch instead of two). x, normed: [rows, dim].
+    /// </summary>
+    public void RmsNormMatMul(ArrayView<float> x, ArrayView<float> weight, float eps, ArrayView<float> normed, int rows, int dim,
+        ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
+    {
+        bool fused = rows < TiledMatMulMinRows && dim % 32 == 0;
+        foreach (var (w, _) in products)
+            fused &= w.Cols == dim && UsesInt8Activations(w);
+        if (!fused || products.Length == 0)
+        {
+            RmsNorm(x, weight, normed, rows, dim, eps);
+            MatMul(normed, rows, products);
+            return;
+        }
+        var scratch = Int8Scratch(rows, dim);
+        var (xq, dx, sx, s16) = MatVecQ8.Parts(scratch, rows, dim);
+        _rmsNormQ8 ??= _accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, float>(RmsNormQ8.Kernel);
+        _rmsNormQ8(_stream, new KernelConfig(rows, _rowGroup), x, weight, normed, xq.Cast<int>(), dx, sx, s16, dim, eps);
+        Mark("RmsNorm+QuantizeQ8");
+        foreach (var (w, y) in products)
+        {
+            MatVecInt8(scratch, w, y, rows);
+            Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
+        }
+    }
+
+    // x [rows, n] → int8 blocks in the scratch
     private ArrayView<int> QuantizeActivations(ArrayView<float> x, int rows, int n)
+    {
+        var scratch = Int8Scratch(rows, n);
+        var (xq, dx, sx, s16) = MatVecQ8.Parts(scratch, rows, n);
+        _quantizeQ8 ??= _accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(MatVecQ8.QuantizeKernel);
+        _quantizeQ8(_stream, (Index1D)(rows * (n / 32)), x.SubView(0, (long)rows * n), xq.Cast<int>(), dx, sx, s16);
+        Mark("QuantizeQ8");
+        return scratch;
+    }
+
+    // the int8 activations' scratch for rows of n (grown on first use, so never inside a captured step)
+    private ArrayView<int> Int8Scratch(int rows, int n)
     {
         long length = MatVecQ8.ScratchInts(rows, n);
         if (_int8Scratch is null || _int8Scratch.Length < length)
@@ -78,12 +120,7 @@ public sealed partial class KernelSet
             }
             _int8Scratch = _accelerator.Allocate1D<int>(Math.Max(length, 1L << 16));
         }
-        var scratch = _int8Scratch.View.SubView(0, length);
-        var (xq, dx, sx, s16) = MatVecQ8.Parts(scratch, rows, n);
-        _quantizeQ8 ??= _accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(MatVecQ8.QuantizeKernel);
-        _quantizeQ8(_stream, (Index1D)(rows * (n / 32)), x.SubView(0, (long)rows * n), xq.Cast<int>(), dx, sx, s16);
-        Mark("QuantizeQ8");
-        return scratch;
+        return _int8Scratch.View.SubView(0, length);
     }
 
     private void MatVecInt8(ArrayView<int> quantized, DeviceMatrix w, ArrayView<float> y, int rows)

@@ -180,14 +180,14 @@ public abstract class TransformerModel : ILanguageModel
 
     /// <summary>
     /// Pre-norm self-attention with a residual: x += Wo · attention(rope(Wq·n + bq), rope(Wk·n + bk), Wv·n + bv) with
-    /// n = rmsnorm(x); the keys and values are appended to the cache first. Biases are used where the file has them.
+    /// n = rmsnorm(x) (the norm and the three projections as one call: one int8 quantization for the three in decode);
+    /// the keys and values are appended to the cache first. Biases are used where the file has them.
     /// </summary>
     protected void AttentionBlock(int l, int count, KvCache cache, int startPos)
     {
         var (c, w, op) = (Config, Weights.Layers[l], Kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, q = _q.View, k = _k.View, v = _v.View, att = _att.View;
-        op.RmsNorm(x, w.AttentionNorm.View, xb, count, c.Dim, c.RmsEps);
-        op.MatMul(xb, count, [(w.Wq, q), (w.Wk, k), (w.Wv, v)]);   // one input: quantized once where the mat-vec is int8
+        op.RmsNormMatMul(x, w.AttentionNorm.View, c.RmsEps, xb, count, c.Dim, [(w.Wq, q), (w.Wk, k), (w.Wv, v)]);
         AddBias(q, w.Bq, count, w.Wq.Rows);
         AddBias(k, w.Bk, count, w.Wk.Rows);
         AddBias(v, w.Bv, count, w.Wv.Rows);
@@ -203,8 +203,7 @@ public abstract class TransformerModel : ILanguageModel
     {
         var (c, w, op) = (Config, Weights.Layers[l], Kernels);
         ArrayView<float> x = _x.View, xb = _xb.View, xb2 = _xb2.View, hb = _hb.View, hb2 = _hb2.View;
-        op.RmsNorm(x, w.FfnNorm.View, xb, count, c.Dim, c.RmsEps);
-        op.MatMul(xb, count, [(w.Gate, hb), (w.Up, hb2)]);
+        op.RmsNormMatMul(x, w.FfnNorm.View, c.RmsEps, xb, count, c.Dim, [(w.Gate, hb), (w.Up, hb2)]);
         op.SwiGlu(hb, hb2, count * c.HiddenDim);
         op.MatMul(hb, w.Down, xb2, count);
         op.ResidualAdd(x, xb2, count * c.Dim);

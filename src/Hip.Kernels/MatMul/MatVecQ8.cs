@@ -171,3 +171,66 @@ internal static class MatVecQ8
         }
     }
 }
+
+/// <summary>
+/// RMS norm of a decode row fused with the int8 quantization of its output (<see cref="MatVecQ8"/>'s first phase): the
+/// norm's group already holds every value, so each 32-value block (8 threads of a warp, one Float4 each) takes its max
+/// and sums with three shuffles. y gets the float row as <see cref="RmsNorm.Kernel"/> writes it; xq, dx, sx, s16 what
+/// <see cref="MatVecQ8.QuantizeKernel"/> would make of y.
+/// </summary>
+internal static class RmsNormQ8
+{
+    // x, y: [rows, dim] (dim a multiple of 32)   weight: [dim]; quantized parts as MatVecQ8.Parts(scratch, rows, dim).
+    // Launch: grid rows, group any multiple of 32 (1024 for a row of 4096: one Float4 a thread).
+    public static void Kernel(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, ArrayView<int> xq, ArrayView<float> dx,
+        ArrayView<float> sx, ArrayView<int> s16, int dim, float eps)
+    {
+        var x4 = x.Cast<Float4>();
+        var w4 = weight.Cast<Float4>();
+        var y4 = y.Cast<Float4>();
+        int dim4 = dim / 4, tid = Group.IdxX, threads = Group.DimX;
+        long row = (long)Grid.IdxX * dim4;
+        float sumSquares = 0f;
+        for (int i = tid; i < dim4; i += threads)
+        {
+            var v = x4[row + i];
+            sumSquares += v.X * v.X + v.Y * v.Y + v.Z * v.Z + v.W * v.W;
+        }
+        sumSquares = Reductions.GroupSum(sumSquares);
+        float scale = 1f / MathF.Sqrt(sumSquares / dim + eps);
+        for (int start = 0; start < dim4; start += threads)   // every thread runs every pass: the shuffles need whole warps
+        {
+            int i = start + tid;
+            bool active = i < dim4;                            // a block of 8 threads is all in or all out (dim4 % 8 == 0)
+            var v = active ? x4[row + i] : Float4.Zero;
+            var w = active ? w4[i] : Float4.Zero;
+            var n = new Float4 { X = v.X * scale * w.X, Y = v.Y * scale * w.Y, Z = v.Z * scale * w.Z, W = v.W * scale * w.W };
+            float amax = MathF.Max(MathF.Max(MathF.Abs(n.X), MathF.Abs(n.Y)), MathF.Max(MathF.Abs(n.Z), MathF.Abs(n.W)));
+            float sum = n.X + n.Y + n.Z + n.W;
+            for (int offset = 1; offset < 8; offset *= 2)
+            {
+                amax = MathF.Max(amax, Warp.ShuffleXor(amax, offset));
+                sum += Warp.ShuffleXor(sum, offset);
+            }
+            float d = amax / 127f;
+            int q0 = d > 0f ? MatVecQ8.RoundAway(n.X / d) : 0, q1 = d > 0f ? MatVecQ8.RoundAway(n.Y / d) : 0;
+            int q2 = d > 0f ? MatVecQ8.RoundAway(n.Z / d) : 0, q3 = d > 0f ? MatVecQ8.RoundAway(n.W / d) : 0;
+            int sum16 = q0 + q1 + q2 + q3;
+            sum16 += Warp.ShuffleXor(sum16, 1);
+            sum16 += Warp.ShuffleXor(sum16, 2);
+            if (active)
+            {
+                long word = row + i, block = word / 8;
+                y4[word] = n;
+                xq[word] = (q0 & 0xFF) | ((q1 & 0xFF) << 8) | ((q2 & 0xFF) << 16) | (q3 << 24);
+                if ((i & 7) == 0)
+                {
+                    dx[block] = d;
+                    sx[block] = sum;
+                }
+                if ((i & 3) == 0)
+                    s16[word / 4] = sum16;
+            }
+        }
+    }
+}

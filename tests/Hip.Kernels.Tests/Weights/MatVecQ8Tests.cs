@@ -190,4 +190,57 @@ public sealed class MatVecQ8Tests
             foreach (var o in outputs) o.Dispose();
         }
     }
+
+    // The norm fused with the int8 quantization (all products int8) and the unfused path (an F16 matrix among them):
+    // the normed row against the norm's reference, each product against the int8 reference of that normed row.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RmsNormMatMul_FusedOrNot_MatchesReferences(bool withF16)
+    {
+        int rows = 2, dim = 512;
+        var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
+        var a = kernels.Accelerator;
+        var x = TestData.Random(rows * dim, scale: 3f);
+        var weight = TestData.Random(dim);
+        using var xBuffer = a.Allocate1D(x);
+        using var weightBuffer = a.Allocate1D(weight);
+        using var normed = a.Allocate1D(TestData.Poison(rows * dim));
+        var types = withF16 ? new[] { WeightType.Q4_K, WeightType.F16 } : new[] { WeightType.Q4_K, WeightType.Q6_K, WeightType.Q8_0 };
+        var sizes = types.Select((_, i) => 3 + 2 * i).ToArray();
+        var raws = types.Select((t, i) => WeightTestData.RandomBlocks(t, sizes[i], dim, Random.Shared)).ToArray();
+        var matrices = types.Select((t, i) => DeviceMatrix.Upload(a, t, raws[i], sizes[i], dim)).ToArray();
+        var outputs = sizes.Select(m => a.Allocate1D(TestData.Poison(rows * m))).ToArray();
+        try
+        {
+            var products = matrices.Select((w, i) => (w, (ArrayView<float>)outputs[i].View)).ToArray();
+            kernels.RmsNormMatMul(xBuffer.View, weightBuffer.View, 1e-5f, normed.View, rows, dim, products);
+            TestGpu.ThrowIfFaulted();
+            var expectedNormed = new float[rows * dim];
+            RmsNorm.Reference(x, weight, expectedNormed, dim, 1e-5f);
+            var actualNormed = normed.GetAsArray1D();
+            TestData.AssertClose(expectedNormed, actualNormed, 1e-5, 1e-5, "normed row");
+            for (int i = 0; i < types.Length; i++)
+            {
+                var actual = outputs[i].GetAsArray1D();
+                if (types[i] == WeightType.F16)
+                {
+                    var w = new float[sizes[i] * dim];
+                    WeightTypes.Get(types[i]).Dequantize(raws[i], w);
+                    var expected = new float[rows * sizes[i]];
+                    MatVec.Reference(actualNormed, w, expected, rows, dim, sizes[i]);
+                    TestData.AssertClose(expected, actual, 1e-4, 1e-4, "f16 after the norm");
+                }
+                else
+                {
+                    AssertMatchesQ8Reference(types[i], actualNormed, raws[i], actual, rows, dim, sizes[i], $"{types[i]} after the norm (f16 among them: {withF16})");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var w in matrices) w.Dispose();
+            foreach (var o in outputs) o.Dispose();
+        }
+    }
 }
