@@ -56,7 +56,7 @@ internal static class BenchCommandLine
     /// <summary>A parse error on one line, naming its option when the message does not.</summary>
     public static string Describe(ParseError error)
     {
-        string message = error.Message.Replace(":\n\t", ": ").Replace("\n\t", ", ").Trim();
+        string message = error.Message.Trim().Replace(":\n\t", ": ").Replace("\n\t", ", ").Replace("?\n", "? ").Replace("\n", ", ");
         return error.SymbolResult is OptionResult { Option.Name: var name } && !message.Contains(name, StringComparison.Ordinal)
             ? $"{name}: {message}" : message;
     }
