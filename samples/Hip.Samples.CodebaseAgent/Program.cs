@@ -13,9 +13,9 @@ using Microsoft.Extensions.Options;
 
 const int QuestionTokens = 64;   // room kept for a question, besides --max-tokens for the answer
 
-var arguments = CommandLine.Parse(args);
+var arguments = CodebaseAgentCommandLine.Parse(args, out int exitCode);
 if (arguments is null)
-    return 2;
+    return exitCode;
 
 ServiceProvider Services(int? contextLength)
 {
