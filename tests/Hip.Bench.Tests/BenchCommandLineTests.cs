@@ -115,6 +115,30 @@ public sealed class BenchCommandLineTests
         Assert.DoesNotContain("   at ", errors);   // no stack trace
     }
 
+    // the command lines of eng/gpu-check.sh, eng/gpu-bench.sh, eng/gpu-generate.sh, README.md and docs/benchmarks.md
+    [Theory]
+    [InlineData("quality --dataset needles --context 16384")]
+    [InlineData("quality --dataset model --context 512 --k 32 --window 64 --sink 16 --block-size-q 32")]
+    [InlineData("attention --method hip --phase prefill --context 8192 --warmup 1 --runs 5")]
+    [InlineData("attention --method dense --phase decode --context 1048576 --warmup 3 --runs 20")]
+    [InlineData("generate --synthetic llama-3.1-8b --cache /tmp/syn --decode-steps 32 --kv f16 --type q4_k_m --context 512,32768,131072 --attention hip --prefill-limit 60")]
+    [InlineData("generate --synthetic llama-3.1-8b --cache /tmp/syn --decode-steps 32 --kv f16 --type f16 --context 512,32768 --attention hip --prefill-limit 60")]
+    [InlineData("generate --model models/stories260K/stories260K.gguf --context 64,448 --attention dense --decode-steps 60")]
+    [InlineData("generate --synthetic llama-3.2-1b --type f16 --cache /tmp/syn --context 512,8192 --attention hip --kv f16 --decode-steps 32 --prefill-limit 40")]
+    [InlineData("generate --synthetic llama-3.1-8b --type q4_k_m --cache /tmp/c --prepare-only --out /tmp/o/prepare.json")]
+    [InlineData("generate --synthetic llama-3.1-8b --type f16 --cache /tmp/c --context 512,32768,131072 --attention dense --kv f32 --decode-steps 64 --prefill-limit 60 --device cuda --out /tmp/o/g.json")]
+    [InlineData("flash --contexts 32768,131072 --no-dense --mask --warmup 1 --runs 3")]
+    [InlineData("flash --check --mask --contexts 8192,32768 --runs 5 --warmup 1")]
+    [InlineData("gemm --rows 8192 --warmup 2 --runs 5 --inner 2 --check")]
+    [InlineData("matvec --device cuda --types q4_K,q6_K")]
+    public void Parse_TheCommandLinesOfTheScriptsAndDocs_HasNoError(string commandLine)
+    {
+        var parse = BenchCommandLine.Create().Parse(commandLine.Split(' '));
+
+        Assert.Empty(parse.Errors.Select(BenchCommandLine.Describe));
+        Assert.Empty(parse.UnmatchedTokens);
+    }
+
     [Fact]
     public void EntryPoint_AsHipGpuRunnerCallsIt_ReturnsTheExitCode()
     {
