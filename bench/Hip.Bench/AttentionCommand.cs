@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Hip.Kernels;
@@ -13,20 +14,41 @@ namespace Hip.Bench;
 /// both the refreshing and the cached step. --kv f16|f32 picks the KV-cache precision (block layout either way).
 /// --check compares sampled HiP rows with the C# reference (run on the cache's values widened to float).
 /// </summary>
-internal static class AttentionCommand
+internal sealed class AttentionCommand : Command
 {
-    public static int Run(CommandLine c)
+    private readonly HipOptionSet _hip = new();
+    private readonly Option<string> _method = BenchCommandLine.Choice("--method", "HiP or the dense kernel.", "hip", "dense");
+    private readonly Option<string> _phase = BenchCommandLine.Choice("--phase", "Prefill of the whole context, or one decode step at its end.", "prefill", "decode");
+    private readonly Option<int> _context = BenchCommandLine.Option("--context", 16384, "Context tokens T.");
+    private readonly Option<int> _heads = BenchCommandLine.Option("--heads", 32, "Query heads.");
+    private readonly Option<int> _kvHeads = BenchCommandLine.Option("--kv-heads", 8, "KV heads.");
+    private readonly Option<int> _headDim = BenchCommandLine.Option("--head-dim", 128, "Head dimension (a multiple of 4, at most 128).");
+    private readonly Option<string> _device = BenchCommandLine.Choice("--device", "The ILGPU accelerator.", "cuda", "cpu");
+    private readonly Option<string> _kv = BenchCommandLine.Choice("--kv", "KV-cache precision (block layout either way).", "f16", "f32");
+    private readonly Option<int> _warmup = BenchCommandLine.Option("--warmup", 2, "Untimed runs first.");
+    private readonly Option<int> _runs = BenchCommandLine.Option("--runs", 10, "Timed runs (the median is reported).");
+    private readonly Option<bool> _check = new("--check") { Description = "Compare sampled HiP rows with the C# reference." };
+
+    public AttentionCommand() : base("attention",
+        "Times one attention call of one layer on a device (HiP or dense; prefill, or one decode step); one JSON object on stdout.")
     {
-        var options = c.HipOptions();
-        string method = c.Choice("--method", "hip", "hip", "dense");
-        string phase = c.Choice("--phase", "prefill", "prefill", "decode");
-        int context = c.Int("--context", 16384), heads = c.Int("--heads", 32), kvHeads = c.Int("--kv-heads", 8), headDim = c.Int("--head-dim", 128);
-        string device = c.Choice("--device", "cuda", "cuda", "cpu");
-        var precision = c.Choice("--kv", "f16", "f16", "f32") == "f16" ? KvPrecision.F16 : KvPrecision.F32;
-        int warmup = c.Int("--warmup", 2), runs = c.Int("--runs", 10);
-        bool check = c.Flag("--check");
-        c.ThrowIfUnknown();
-        if (heads % kvHeads != 0 || headDim % 4 != 0 || headDim > BlockSparseAttention.MaxHeadDim || context <= 0 || runs <= 0)
+        foreach (var option in new Option[] { _method, _phase, _context, _heads, _kvHeads, _headDim, _device, _kv, _warmup, _runs, _check })
+            Options.Add(option);
+        _hip.AddTo(this);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult c)
+    {
+        var options = _hip.Get(c);
+        string method = c.GetValue(_method)!;
+        string phase = c.GetValue(_phase)!;
+        int context = c.GetValue(_context), heads = c.GetValue(_heads), kvHeads = c.GetValue(_kvHeads), headDim = c.GetValue(_headDim);
+        string device = c.GetValue(_device)!;
+        var precision = c.GetValue(_kv) == "f16" ? KvPrecision.F16 : KvPrecision.F32;
+        int warmup = c.GetValue(_warmup), runs = c.GetValue(_runs);
+        bool check = c.GetValue(_check);
+        if (kvHeads <= 0 || heads % kvHeads != 0 || headDim % 4 != 0 || headDim > BlockSparseAttention.MaxHeadDim || context <= 0 || runs <= 0)
             throw new UsageException("heads must be a multiple of kv-heads, head-dim a multiple of 4 up to 128, context and runs positive.");
 
         using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);

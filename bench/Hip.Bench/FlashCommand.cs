@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Hip.Kernels;
@@ -14,18 +15,40 @@ namespace Hip.Bench;
 /// then the median of timed runs (each synchronized). --check first compares small cases with the C# references on the
 /// device. One JSON object per line.
 /// </summary>
-internal static class FlashCommand
+internal sealed class FlashCommand : Command
 {
-    public static int Run(CommandLine c)
-    {
-        var options = c.HipOptions() with { DenseLayers = 0 };
-        var contexts = (c.Text("--contexts") ?? "8192,32768,131072").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-        int heads = c.Int("--heads", 32), kvHeads = c.Int("--kv-heads", 8), headDim = c.Int("--head-dim", 128);
-        string device = c.Choice("--device", "cuda", "cuda", "cpu");
-        int warmup = c.Int("--warmup", 1), runs = c.Int("--runs", 5);
-        bool check = c.Flag("--check"), mask = c.Flag("--mask"), skipDense = c.Flag("--no-dense");
-        c.ThrowIfUnknown();
+    private readonly HipOptionSet _hip = new();
+    private readonly Option<string> _contexts = BenchCommandLine.Parsed("--contexts", "8192,32768,131072", "Context lengths, comma-separated.", ParseContexts);
+    private readonly Option<int> _heads = BenchCommandLine.Option("--heads", 32, "Query heads.");
+    private readonly Option<int> _kvHeads = BenchCommandLine.Option("--kv-heads", 8, "KV heads.");
+    private readonly Option<int> _headDim = BenchCommandLine.Option("--head-dim", 128, "Head dimension.");
+    private readonly Option<string> _device = BenchCommandLine.Choice("--device", "The ILGPU accelerator.", "cuda", "cpu");
+    private readonly Option<int> _warmup = BenchCommandLine.Option("--warmup", 1, "Untimed runs first.");
+    private readonly Option<int> _runs = BenchCommandLine.Option("--runs", 5, "Timed runs (the median is reported).");
+    private readonly Option<bool> _check = new("--check") { Description = "First compare small cases with the C# references on the device." };
+    private readonly Option<bool> _mask = new("--mask") { Description = "Also time the (SIMT, fp32-cache) mask estimation." };
+    private readonly Option<bool> _noDense = new("--no-dense") { Description = "Skip the dense causal attention." };
 
+    public FlashCommand() : base("flash",
+        "Times the tensor-core prefill attention of one layer on random F16 K/V: dense causal and HiP block-sparse on a " +
+        "synthetic mask (HiP options; --dense-layers is ignored); one JSON object per line on stdout.")
+    {
+        foreach (var option in new Option[] { _contexts, _heads, _kvHeads, _headDim, _device, _warmup, _runs, _check, _mask, _noDense })
+            Options.Add(option);
+        _hip.AddTo(this);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult c)
+    {
+        var options = _hip.Get(c) with { DenseLayers = 0 };
+        var contexts = ParseContexts(c.GetValue(_contexts)!);
+        int heads = c.GetValue(_heads), kvHeads = c.GetValue(_kvHeads), headDim = c.GetValue(_headDim);
+        string device = c.GetValue(_device)!;
+        int warmup = c.GetValue(_warmup), runs = c.GetValue(_runs);
+        bool check = c.GetValue(_check), mask = c.GetValue(_mask), skipDense = c.GetValue(_noDense);
+        if (kvHeads <= 0 || heads <= 0 || heads % kvHeads != 0 || headDim <= 0 || runs <= 0 || warmup < 0)
+            throw new UsageException("--heads a positive multiple of --kv-heads, --head-dim and --runs positive, --warmup not negative.");
         using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);
         var accelerator = gpu.Accelerator;
         var kernels = new KernelSet(accelerator);
@@ -90,6 +113,10 @@ internal static class FlashCommand
         return Time(kernels, warmup, runs, () =>
             hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
     }
+
+    private static int[] ParseContexts(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
+            int.TryParse(part, out int context) && context > 0 ? context : throw new UsageException($"--contexts '{part}' is not a positive token count."))];
 
     private static double Time(KernelSet kernels, int warmup, int runs, Action call) =>
         BenchTiming.MedianMs(warmup, runs, call, kernels.Synchronize);

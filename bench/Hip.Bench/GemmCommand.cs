@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Hip.Kernels;
@@ -19,20 +20,37 @@ namespace Hip.Bench;
 /// CPU accelerator, where --check also keeps to its smallest shape).
 /// Usage: Hip.Bench gemm [--rows T] [--device cuda|cpu] [--warmup N] [--runs N] [--inner N] [--check] [--ptx PATH] [--shape-divisor D]
 /// </summary>
-internal static class GemmCommand
+internal sealed class GemmCommand : Command
 {
     // (name, k, m): q and o, k and v, gate and up, down
     private static readonly (string Name, int K, int M)[] s_shapes =
         [("q,o", 4096, 4096), ("k,v", 4096, 1024), ("gate,up", 4096, 14336), ("down", 14336, 4096)];
 
-    public static int Run(CommandLine c)
+    private readonly Option<int> _rows = BenchCommandLine.Option("--rows", 8192, "Rows T of x (prompt tokens).");
+    private readonly Option<string> _device = BenchCommandLine.Choice("--device", "The ILGPU accelerator.", "cuda", "cpu");
+    private readonly Option<int> _warmup = BenchCommandLine.Option("--warmup", 3, "Untimed calls first.");
+    private readonly Option<int> _runs = BenchCommandLine.Option("--runs", 10, "Timed samples (the median is reported).");
+    private readonly Option<int> _inner = BenchCommandLine.Option("--inner", 3, "Back-to-back calls per sample.");
+    private readonly Option<bool> _check = new("--check") { Description = "Check every backend at small edge shapes against float64 first, and mma against cuBLAS." };
+    private readonly Option<string?> _ptx = new("--ptx") { Description = "Write our kernels' PTX (bf16) to PATH.wide.ptx and PATH.narrow.ptx.", HelpName = "PATH" };
+    private readonly Option<int> _shapeDivisor = BenchCommandLine.Option("--shape-divisor", 1, "Divide every k and m by this (a smoke run on the CPU accelerator).");
+
+    public GemmCommand() : base("gemm",
+        "The prefill GEMM y = x·Wᵀ (fp16 and bf16 in, float32 out) at the Llama-3.1-8B projection shapes: our tensor-core " +
+        "kernel against cublasGemmEx; JSON on stdout.")
     {
-        int rows = c.Int("--rows", 8192), warmup = c.Int("--warmup", 3), runs = c.Int("--runs", 10), inner = c.Int("--inner", 3);
-        string device = c.Choice("--device", "cuda", "cuda", "cpu");
-        int divisor = c.Int("--shape-divisor", 1);
-        bool check = c.Flag("--check");
-        string? ptxPath = c.Text("--ptx");
-        c.ThrowIfUnknown();
+        foreach (var option in new Option[] { _rows, _device, _warmup, _runs, _inner, _check, _ptx, _shapeDivisor })
+            Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult c)
+    {
+        int rows = c.GetValue(_rows), warmup = c.GetValue(_warmup), runs = c.GetValue(_runs), inner = c.GetValue(_inner);
+        string device = c.GetValue(_device)!;
+        int divisor = c.GetValue(_shapeDivisor);
+        bool check = c.GetValue(_check);
+        string? ptxPath = c.GetValue(_ptx);
         if (rows <= 0 || runs <= 0 || inner <= 0 || divisor <= 0 || s_shapes.Any(s => s.K / divisor % GemmTc.KMultiple != 0))
             throw new UsageException($"--rows, --runs, --inner and --shape-divisor must be positive, and k / divisor a multiple of {GemmTc.KMultiple}.");
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -15,26 +16,58 @@ namespace Hip.Bench;
 /// the sampled id (median of --decode-steps steps). When a prefill runs past --prefill-limit seconds it is cancelled,
 /// and decode is measured at the depth it reached, by reusing the cached prefix (the JSON says so under "depthNote").
 /// </summary>
-internal static class GenerateCommand
+internal sealed class GenerateCommand : Command
 {
-    public static int Run(CommandLine c)
+    private readonly HipOptionSet _hip = new();
+    private readonly Option<string?> _model = new("--model") { Description = "The model file (GGUF or llama2.c); or --synthetic." };
+    private readonly Option<string?> _synthetic = new Option<string?>("--synthetic")
     {
-        string? modelPath = c.Text("--model");
-        string? syntheticName = c.Text("--synthetic");
-        string typeName = c.Text("--type") ?? "f16";
-        string cache = c.Text("--cache") ?? SyntheticModel.DefaultCache;
-        var contexts = ParseContexts(c.Text("--context") ?? "512");
-        string attentionName = c.Choice("--attention", "dense", "dense", "hip");
-        string kv = c.Choice("--kv", "f16", "f16", "f32");
-        int decodeSteps = c.Int("--decode-steps", 64);
-        double prefillLimit = c.Double("--prefill-limit", 300);
-        string deviceName = c.Choice("--device", "auto", "auto", "cuda", "cpu");
-        int seed = c.Int("--seed", 1);
-        int? prefillChunk = c.IntOrNull("--prefill-chunk");
-        string? outPath = c.Text("--out");
-        bool prepareOnly = c.Flag("--prepare-only");
-        var hip = attentionName == "hip" ? c.HipOptions() : new HipAttentionOptions();
-        c.ThrowIfUnknown();
+        Description = "A random-weight GGUF of this shape, written once into --cache and reused; or --model.",
+    }.AcceptOnlyFromAmong([.. SyntheticShape.All.Select(s => s.Name)]);
+    private readonly Option<string> _type = BenchCommandLine.Choice("--type", "--synthetic: the weight type.", [.. SyntheticWeightType.All.Select(t => t.Name)]);
+    private readonly Option<string> _cache = BenchCommandLine.Option("--cache", SyntheticModel.DefaultCache, "--synthetic: the folder of the synthetic files.");
+    private readonly Option<string> _context = BenchCommandLine.Parsed("--context", "512", "Context lengths T, comma-separated (512,32768 or 512,32K,128K).", ParseContexts);
+    private readonly Option<string> _attention = BenchCommandLine.Choice("--attention", "Dense or HiP attention.", "dense", "hip");
+    private readonly Option<string> _kv = BenchCommandLine.Choice("--kv", "KV-cache precision.", "f16", "f32");
+    private readonly Option<int> _decodeSteps = BenchCommandLine.Option("--decode-steps", 64, "Decode steps per context (at least 32; the median is reported).");
+    private readonly Option<double> _prefillLimit = BenchCommandLine.Option("--prefill-limit", 300.0, "Seconds a prefill may run before it is cancelled and decode measured at the depth reached.");
+    private readonly Option<string> _device = BenchCommandLine.Choice("--device", "The device (auto: CUDA when present).", "auto", "cuda", "cpu");
+    private readonly Option<int> _seed = BenchCommandLine.Option("--seed", 1, "Seed of the random prompts.");
+    private readonly Option<int?> _prefillChunk = new("--prefill-chunk") { Description = "Most prompt tokens per forward pass (default: the engine's for the device)." };
+    private readonly Option<string?> _out = new("--out") { Description = "Also write the JSON to this file." };
+    private readonly Option<bool> _prepareOnly = new("--prepare-only") { Description = "--synthetic: only write the file, no run." };
+
+    public GenerateCommand() : base("generate",
+        "End-to-end prefill and decode speed through the engine API: per context T, prefill tokens/s over a random T-token " +
+        "prompt, then decode tokens/s at depth T (median of the steps, each timed to the sampled id on the host). A prefill " +
+        "that runs past --prefill-limit is cancelled and decode is measured at the depth it reached (\"depthNote\" in the " +
+        "JSON). HiP options need --attention hip. One JSON object on stdout.")
+    {
+        foreach (var option in new Option[] { _model, _synthetic, _type, _cache, _context, _attention, _kv, _decodeSteps, _prefillLimit,
+                     _device, _seed, _prefillChunk, _out, _prepareOnly })
+            Options.Add(option);
+        _hip.AddTo(this);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult c)
+    {
+        string? modelPath = c.GetValue(_model);
+        string? syntheticName = c.GetValue(_synthetic);
+        string typeName = c.GetValue(_type)!;
+        string cache = c.GetValue(_cache)!;
+        var contexts = ParseContexts(c.GetValue(_context)!);
+        string attentionName = c.GetValue(_attention)!;
+        string kv = c.GetValue(_kv)!;
+        int decodeSteps = c.GetValue(_decodeSteps);
+        double prefillLimit = c.GetValue(_prefillLimit);
+        string deviceName = c.GetValue(_device)!;
+        int seed = c.GetValue(_seed);
+        int? prefillChunk = c.GetValue(_prefillChunk);
+        string? outPath = c.GetValue(_out);
+        bool prepareOnly = c.GetValue(_prepareOnly);
+        c.OnlyWhen(attentionName == "hip", "with --attention hip", [.. _hip.All]);
+        var hip = attentionName == "hip" ? _hip.Get(c) : new HipAttentionOptions();
         if ((modelPath is null) == (syntheticName is null))
             throw new UsageException("generate needs exactly one of --model PATH or --synthetic NAME (with --type).");
         if (decodeSteps < 32)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -18,23 +19,37 @@ namespace Hip.Bench;
 /// <c>--runs</c> as JSON: ms per launch, weight GB/s (device bytes of W / time) and its fraction of the copy's
 /// (read + write) GB/s.
 /// </summary>
-internal static class MatVecCommand
+internal sealed class MatVecCommand : Command
 {
     private static readonly string[] s_defaultTypes = ["f16", "bf16", "q8_0", "q4_K", "q6_K", "q4_0", "q4_1", "q5_0", "q5_1", "q5_K", "f32"];
 
     // [out x in]: q/o, k/v, gate/up, down, output of Llama-3.1-8B
     private const string DefaultShapes = "4096x4096,1024x4096,14336x4096,4096x14336,128256x4096";
 
-    public static int Run(CommandLine c)
-    {
-        string device = c.Choice("--device", "cuda", "cuda", "cpu");
-        var typeNames = (c.Text("--types") ?? string.Join(",", s_defaultTypes)).Split(',', StringSplitOptions.RemoveEmptyEntries);
-        var shapes = (c.Text("--shapes") ?? DefaultShapes).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseShape).ToArray();
-        int warmup = c.Int("--warmup", 3), runs = c.Int("--runs", 15), launches = c.Int("--launches", 50);
-        c.ThrowIfUnknown();
-        var types = typeNames.Select(name => WeightTypes.All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new UsageException($"Unknown --types entry '{name}'; choices: {string.Join(", ", WeightTypes.All.Select(t => t.Name))}.")).ToArray();
+    private readonly Option<string> _device = BenchCommandLine.Choice("--device", "The ILGPU accelerator.", "cuda", "cpu");
+    private readonly Option<string> _types = BenchCommandLine.Parsed("--types", string.Join(",", s_defaultTypes),
+        $"Weight types, comma-separated, of {string.Join(", ", WeightTypes.All.Select(t => t.Name))}.", ParseTypes);
+    private readonly Option<string> _shapes = BenchCommandLine.Parsed("--shapes", DefaultShapes, "Matrix shapes OUTxIN, comma-separated.", ParseShapes);
+    private readonly Option<int> _warmup = BenchCommandLine.Option("--warmup", 3, "Untimed runs first.");
+    private readonly Option<int> _runs = BenchCommandLine.Option("--runs", 15, "Timed runs (the median is reported).");
+    private readonly Option<int> _launches = BenchCommandLine.Option("--launches", 50, "Back-to-back launches per timed run (one CUDA graph on CUDA).");
 
+    public MatVecCommand() : base("matvec",
+        "GB/s of the decode mat-vec per weight type on the Llama-3.1-8B shapes against a device-to-device copy; JSON on stdout.")
+    {
+        foreach (var option in new Option[] { _types, _shapes, _device, _warmup, _runs, _launches })
+            Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult c)
+    {
+        string device = c.GetValue(_device)!;
+        var types = ParseTypes(c.GetValue(_types)!);
+        var shapes = ParseShapes(c.GetValue(_shapes)!);
+        int warmup = c.GetValue(_warmup), runs = c.GetValue(_runs), launches = c.GetValue(_launches);
+        if (runs <= 0 || launches <= 0 || warmup < 0)
+            throw new UsageException("--runs and --launches must be positive, --warmup not negative.");
         using var gpu = Gpu.Create(device == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu);
         long copyBytes = device == "cuda" ? 1L << 30 : 1L << 24;
         var accelerator = gpu.Accelerator;
@@ -74,6 +89,13 @@ internal static class MatVecCommand
         Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
+
+    private static WeightTypeInfo[] ParseTypes(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => WeightTypes.All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"Unknown --types entry '{name}'; choices: {string.Join(", ", WeightTypes.All.Select(t => t.Name))}."))];
+
+    private static (int M, int N)[] ParseShapes(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseShape)];
 
     private static (int M, int N) ParseShape(string text)
     {

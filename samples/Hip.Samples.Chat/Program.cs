@@ -1,15 +1,17 @@
 // Streams a continuation of a prompt from the embedded stories260K model (or --model PATH) through HipChatClient,
 // the IChatClient a Microsoft.Extensions.AI or Semantic Kernel app would use.
 //   dotnet run --project samples/Hip.Samples.Chat -- --prompt "Once upon a time" --max-tokens 60 --temperature 0
+using System.CommandLine;
 using System.Diagnostics;
 using Hip.Inference;
 using Hip.Kernels;
+using Hip.Samples;
 using Hip.SemanticKernel;
 using Microsoft.Extensions.AI;
 
-var arguments = CommandLine.Parse(args);
+var arguments = ChatCommandLine.Parse(args, out int exitCode);
 if (arguments is null)
-    return 2;
+    return exitCode;
 
 var modelOptions = new HipChatClientOptions
 {
@@ -62,12 +64,12 @@ catch (Exception e) when (e is InvalidDataException or ArgumentException or Inva
     return 1;
 }
 
-/// <summary>The sample's command line.</summary>
-internal sealed record CommandLine
+/// <summary>The sample's command line (System.CommandLine: <c>--help</c> lists the options).</summary>
+internal sealed record ChatCommandLine
 {
     public string Prompt { get; init; } = "Once upon a time";
     public string? SystemPrompt { get; init; }
-    public string ModelPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
+    public string ModelPath { get; init; } = DefaultModel;
     public string? TokenizerPath { get; init; }
     public int MaxTokens { get; init; } = 200;
     public float Temperature { get; init; } = 0.8f;
@@ -78,48 +80,57 @@ internal sealed record CommandLine
     public AttentionKind Attention { get; init; } = AttentionKind.Dense;
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
-    private const string Usage = """
-        usage: Hip.Samples.Chat [--prompt TEXT] [--system TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
-                                [--model PATH] [--tokenizer PATH] [--context N] [--attention dense|hip] [--device auto|cuda|cpu]
-        The model defaults to the embedded stories260K; HIP_MODEL=PATH also names one.
-        """;
+    // HIP_MODEL=PATH names the model, else the embedded stories260K
+    private static string DefaultModel => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
+        ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
 
-    public static CommandLine? Parse(string[] args)
+    /// <summary>The options, for --help and parsing.</summary>
+    internal static RootCommand Create() => new Definition();
+
+    /// <summary>The arguments, or null when the program is done with <paramref name="exitCode"/> (--help: 0; a bad command line: 2).</summary>
+    public static ChatCommandLine? Parse(string[] args, out int exitCode)
     {
-        var result = new CommandLine();
-        if (Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } envModel)
-            result = result with { ModelPath = envModel };
-        try
-        {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                result = args[i] switch
-                {
-                    "--prompt" => result with { Prompt = Next() },
-                    "--system" => result with { SystemPrompt = Next() },
-                    "--model" => result with { ModelPath = Next() },
-                    "--tokenizer" => result with { TokenizerPath = Next() },
-                    "--max-tokens" => result with { MaxTokens = int.Parse(Next()) },
-                    "--temperature" => result with { Temperature = float.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--top-k" => result with { TopK = int.Parse(Next()) },
-                    "--top-p" => result with { TopP = float.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--seed" => result with { Seed = int.Parse(Next()) },
-                    "--context" => result with { ContextLength = int.Parse(Next()) },
-                    "--attention" => result with { Attention = Enum.Parse<AttentionKind>(Next(), ignoreCase: true) },
-                    "--device" => result with { Device = Enum.Parse<DeviceKind>(Next(), ignoreCase: true) },
-                    "-h" or "--help" => throw new FormatException(""),
-                    _ => throw new FormatException($"Unknown option '{args[i]}'."),
-                };
-            }
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
-        {
-            if (e.Message.Length > 0)
-                Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(Usage);
+        var d = new Definition();
+        if (SampleCommandLine.Parse(d, args, out exitCode) is not { } parse)
             return null;
+        return new ChatCommandLine
+        {
+            Prompt = parse.GetValue(d.Prompt)!,
+            SystemPrompt = parse.GetValue(d.System),
+            ModelPath = parse.GetValue(d.Model)!,
+            TokenizerPath = parse.GetValue(d.Tokenizer),
+            MaxTokens = parse.GetValue(d.MaxTokens),
+            Temperature = parse.GetValue(d.Temperature),
+            TopK = parse.GetValue(d.TopK),
+            TopP = parse.GetValue(d.TopP),
+            Seed = parse.GetValue(d.Seed),
+            ContextLength = parse.GetValue(d.Context),
+            Attention = parse.GetValue(d.Attention),
+            Device = parse.GetValue(d.Device),
+        };
+    }
+
+    private sealed class Definition : RootCommand
+    {
+        private static readonly ChatCommandLine s_defaults = new();
+
+        public readonly Option<string> Prompt = new("--prompt") { Description = "The text the model continues (the user's turn).", DefaultValueFactory = _ => s_defaults.Prompt };
+        public readonly Option<string?> System = new("--system") { Description = "A system message before the prompt." };
+        public readonly Option<int> MaxTokens = new("--max-tokens") { Description = "Most tokens to generate.", DefaultValueFactory = _ => s_defaults.MaxTokens };
+        public readonly Option<float> Temperature = new("--temperature") { Description = "Sampling temperature (0: greedy).", DefaultValueFactory = _ => s_defaults.Temperature };
+        public readonly Option<int> TopK = new("--top-k") { Description = "Sample among the K likeliest tokens (0: all).", DefaultValueFactory = _ => s_defaults.TopK };
+        public readonly Option<float> TopP = new("--top-p") { Description = "Nucleus sampling: the likeliest tokens up to this probability mass.", DefaultValueFactory = _ => s_defaults.TopP };
+        public readonly Option<int?> Seed = new("--seed") { Description = "Sampling seed (default: a random one)." };
+        public readonly Option<string> Model = new("--model") { Description = "The model file (GGUF, or a llama2.c checkpoint with --tokenizer); HIP_MODEL=PATH also names one.", DefaultValueFactory = _ => DefaultModel };
+        public readonly Option<string?> Tokenizer = new("--tokenizer") { Description = "A SentencePiece .model for a checkpoint without a tokenizer inside." };
+        public readonly Option<int?> Context = new("--context") { Description = "KV-cache positions (default: the model's trained context)." };
+        public readonly Option<AttentionKind> Attention = new("--attention") { Description = "Dense or HiP sparse attention.", DefaultValueFactory = _ => s_defaults.Attention };
+        public readonly Option<DeviceKind> Device = new("--device") { Description = "CUDA, the CPU accelerator, or Auto (CUDA when present; HIP_DEVICE=cuda|cpu forces one).", DefaultValueFactory = _ => s_defaults.Device };
+
+        public Definition() : base("Streams a continuation of a prompt from the embedded stories260K model (or --model PATH) through HipChatClient.")
+        {
+            foreach (var option in new Option[] { Prompt, System, MaxTokens, Temperature, TopK, TopP, Seed, Model, Tokenizer, Context, Attention, Device })
+                Options.Add(option);
         }
-        return result;
     }
 }

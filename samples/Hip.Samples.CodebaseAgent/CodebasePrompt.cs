@@ -15,7 +15,7 @@ internal sealed class CodebasePrompt
     public IReadOnlyList<(SourceFile File, int Tokens)> Files { get; }
 
     /// <summary>Renders <paramref name="tree"/>, counting each block's tokens; <paramref name="progress"/> hears each file done.</summary>
-    public static CodebasePrompt Render(SourceTree tree, Func<string, int> countTokens, ProgressBar progress)
+    public static CodebasePrompt Render(SourceTree tree, Func<string, int> countTokens, ProgressDisplay.ProgressStep progress)
     {
         var text = new StringBuilder();
         text.Append($"You answer questions about the code in the folder '{Path.GetFileName(tree.Root)}'. ")

@@ -13,9 +13,9 @@ using Microsoft.Extensions.Options;
 
 const int QuestionTokens = 64;   // room kept for a question, besides --max-tokens for the answer
 
-var arguments = CommandLine.Parse(args);
+var arguments = CodebaseAgentCommandLine.Parse(args, out int exitCode);
 if (arguments is null)
-    return 2;
+    return exitCode;
 
 ServiceProvider Services(int? contextLength)
 {
@@ -51,9 +51,9 @@ try
         $"{engine.Options.Attention} attention, chat template {template.Name}");
 
     // load: the files into the instructions, with their token counts
-    var loading = new ProgressBar("load", tree.Files.Count, "files");
-    var prompt = CodebasePrompt.Render(tree, engine.Tokenizer.CountTokens, loading);
-    loading.Finish($"{prompt.Files.Sum(f => f.Tokens):N0} tokens from {tree.Root}");
+    var prompt = await ProgressDisplay.RunAsync("load", tree.Files.Count, "files",
+        step => Task.FromResult(CodebasePrompt.Render(tree, engine.Tokenizer.CountTokens, step)),
+        (rendered, _) => $"{rendered.Files.Sum(f => f.Tokens):N0} tokens from {tree.Root}");
     foreach (var (file, tokens) in prompt.Files)
         Console.Error.WriteLine($"{tokens,10:N0} tokens  {file.RelativePath}");
     Console.Error.WriteLine($"left out: {tree.IgnoredCount} ignored by .gitignore, {tree.BinaryCount} binary" +
@@ -97,12 +97,15 @@ try
     }
 
     // prefill once, straight on the engine so the bar can follow it; the questions reuse these keys and values
-    var prefill = new ProgressBar("prefill", prefix.Count, "tokens");
-    var status = new GenerationStatus { PrefillProgress = prefill };
-    await foreach (int _ in engine.GenerateAsync(prefix, SamplingParams.Greedy with { MaxTokens = 1 }, status))
-    {
-    }
-    prefill.Finish($"{prefix.Count / prefill.Elapsed.TotalSeconds:N0} tokens/s, {prefill.Elapsed.TotalSeconds:F1} s");
+    await ProgressDisplay.RunAsync("prefill", prefix.Count, "tokens", async step =>
+        {
+            var status = new GenerationStatus { PrefillProgress = step };
+            await foreach (int _ in engine.GenerateAsync(prefix, SamplingParams.Greedy with { MaxTokens = 1 }, status))
+            {
+            }
+            return status;
+        },
+        (_, elapsed) => $"{prefix.Count / elapsed.TotalSeconds:N0} tokens/s, {elapsed.TotalSeconds:F1} s");
 
     // one agent and one session: each question sees the earlier ones
     AIAgent agent = new ChatClientAgent(chatClient, instructions: prompt.Text, name: "CodebaseAgent", tools: tools);

@@ -1,28 +1,18 @@
 // Semantic Kernel over the embedded stories260K model (or --model PATH / HIP_MODEL): a prompt function with a
 // template variable, then IChatCompletionService with a ChatHistory, streamed.
 //   dotnet run --project samples/Hip.Samples.SemanticKernel -- --prompt "Once upon a time" --max-tokens 40
+using System.CommandLine;
+using Hip.Samples;
 using Hip.SemanticKernel;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 
-string modelPath = Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } envModel
-    ? envModel : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
-string prompt = "Once upon a time";
-int maxTokens = 40;
-for (int i = 0; i < args.Length; i++)
-{
-    string? value = i + 1 < args.Length ? args[i + 1] : null;
-    switch (args[i])
-    {
-        case "--model" when value is not null: modelPath = value; i++; break;
-        case "--prompt" when value is not null: prompt = value; i++; break;
-        case "--max-tokens" when int.TryParse(value, out maxTokens): i++; break;
-        default:
-            Console.Error.WriteLine($"error: unknown or incomplete option '{args[i]}'.");
-            Console.Error.WriteLine("usage: Hip.Samples.SemanticKernel [--prompt TEXT] [--max-tokens N] [--model PATH]");
-            return 2;
-    }
-}
+var commandLine = new SemanticKernelCommandLine();
+if (SampleCommandLine.Parse(commandLine, args, out int exitCode) is not { } parse)
+    return exitCode;
+string modelPath = parse.GetValue(commandLine.Model)!;
+string prompt = parse.GetValue(commandLine.Prompt)!;
+int maxTokens = parse.GetValue(commandLine.MaxTokens);
 
 var builder = Kernel.CreateBuilder();
 builder.AddHipChatCompletion(modelPath);
@@ -50,4 +40,24 @@ catch (Exception e) when (e is not OperationCanceledException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+
+/// <summary>The sample's options (System.CommandLine: <c>--help</c> lists them).</summary>
+internal sealed class SemanticKernelCommandLine : RootCommand
+{
+    public readonly Option<string> Prompt = new("--prompt") { Description = "The beginning the prompt function continues.", DefaultValueFactory = _ => "Once upon a time" };
+    public readonly Option<int> MaxTokens = new("--max-tokens") { Description = "Most tokens per answer.", DefaultValueFactory = _ => 40 };
+    public readonly Option<string> Model = new("--model")
+    {
+        Description = "The model file; HIP_MODEL=PATH also names one.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
+            ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf"),
+    };
+
+    public SemanticKernelCommandLine() : base("Semantic Kernel over the embedded stories260K model: a prompt function with a template variable, then the chat service with a history, streamed.")
+    {
+        Options.Add(Prompt);
+        Options.Add(MaxTokens);
+        Options.Add(Model);
+    }
 }

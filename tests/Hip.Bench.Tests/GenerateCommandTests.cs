@@ -9,18 +9,26 @@ public sealed class GenerateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private int Run(params string[] args) => GenerateCommand.Run(new CommandLine(args));
+    private static int Run(params string[] args) => BenchCommandLine.Run(["generate", .. args]);
 
     [Theory]
-    [InlineData("--synthetic", "llama-3.1-8b", "--type", "q3_k", "--prepare-only", "f16, bf16, q8_0, q4_k_m")]
-    [InlineData("--synthetic", "llama-9b", "--type", "f16", "--prepare-only", "llama-3.2-1b, llama-3.1-8b, qwen2.5-7b")]
-    [InlineData("--synthetic", "tiny", "--decode-steps", "8", "--prepare-only", "at least 32")]
-    [InlineData("--synthetic", "tiny", "--context", "512,abc", "--prepare-only", "'abc' is not a token count")]
-    [InlineData("--attention", "dense", "--decode-steps", "32", "--prepare-only", "exactly one of --model PATH or --synthetic")]
-    public void Run_BadInput_NamesTheChoices(string a, string b, string c, string d, string e, string expected)
+    [InlineData("--type: Argument 'q3_k' not recognized. Must be one of: 'f16', 'bf16', 'q8_0', 'q4_k_m'", "--synthetic", "llama-3.1-8b", "--type", "q3_k")]
+    [InlineData("'llama-3.2-1b', 'llama-3.1-8b', 'qwen2.5-7b'", "--synthetic", "llama-9b", "--type", "f16")]
+    [InlineData("at least 32", "--synthetic", "tiny", "--decode-steps", "8")]
+    [InlineData("--context 'abc' is not a token count", "--synthetic", "tiny", "--context", "512,abc")]
+    [InlineData("exactly one of --model PATH or --synthetic", "--attention", "dense", "--decode-steps", "32")]
+    [InlineData("--k applies only with --attention hip", "--synthetic", "tiny", "--attention", "dense", "--k", "64")]
+    [InlineData("--prefill-limit", "--synthetic", "tiny", "--prefill-limit", "soon")]
+    public void Run_BadInput_ExitsWith2AndNamesTheChoices(string expected, params string[] args)
     {
-        var error = Assert.Throws<UsageException>(() => Run(a, b, c, d, e, "--cache", _folder));
-        Assert.Contains(expected, error.Message);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+
+        int exit = BenchCommandLine.Run(["generate", .. args, "--prepare-only", "--cache", _folder], output, errors);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, errors.ToString());
+        Assert.Equal("", output.ToString());
     }
 
     [Fact]

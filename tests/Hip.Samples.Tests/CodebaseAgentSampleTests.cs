@@ -36,7 +36,10 @@ public sealed class CodebaseAgentSampleTests : IDisposable
         Assert.True(asked + 1 < lines.Length && lines[asked + 1].Trim().Length > 0, $"no answer: '{result.Output}'");
 
         // the question continues the prefilled folder: every prefilled token is served from the prefix cache
-        int prefilled = Number(Regex.Match(result.Errors, @"prefill .*\] ([\d,]+)/\1 tokens"));
+        // with stderr redirected, each step is one plain line when done (no bar drawn, no escape codes)
+        Assert.Matches(@"(?m)^load     (\d+)/\1 files  [\d,]+ tokens from ", result.Errors);
+        Assert.DoesNotContain("\u001b", result.Errors);
+        int prefilled = Number(Regex.Match(result.Errors, @"(?m)^prefill  ([\d,]+)/\1 tokens  [\d,]+ tokens/s, [\d.]+ s$"));
         var usage = Regex.Match(result.Errors, @"prompt ([\d,]+) tokens \(([\d,]+) cached, ([\d,]+) prefilled\), output 8 tokens, first token [\d.]+ s");
         Assert.True(usage.Success, result.Errors);
         Assert.Equal(prefilled, Number(usage, group: 2));
