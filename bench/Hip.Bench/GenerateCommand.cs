@@ -286,7 +286,7 @@ internal sealed class GenerateCommand : Command
                 result["decode"] = null;
                 return result;
             }
-            depth = reached + 1;
+            depth = Math.Min(reached + 1, prompt.Length);   // the limit may fire after the last prompt token was prefilled
             status = new GenerationStatus();
             watch.Restart();
             stamps = Decode(engine, prompt[..depth], greedy, status, CancellationToken.None, watch, null);
