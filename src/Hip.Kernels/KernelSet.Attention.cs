@@ -166,17 +166,5 @@ public sealed partial class KernelSet
             _fillInts(_stream, checked((int)values.Length), values, value);
     }
 
-    private ArrayView<float> Scratch(long length)
-    {
-        if (_splitScratch is null || _splitScratch.Length < length)
-        {
-            if (_splitScratch is not null)
-            {
-                _accelerator.Synchronize();   // queued kernels may still read the old buffer
-                _splitScratch.Dispose();
-            }
-            _splitScratch = _accelerator.Allocate1D<float>(Math.Max(length, 1 << 16));
-        }
-        return _splitScratch.View.SubView(0, length);
-    }
+    private ArrayView<float> Scratch(long length) => DeviceScratch.Grow(_accelerator, _stream, ref _splitScratch, length, minimum: 1 << 16);
 }

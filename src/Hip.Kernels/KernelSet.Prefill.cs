@@ -73,17 +73,6 @@ public sealed partial class KernelSet
     }
 
     // a prefill scratch of at least length elements (grown outside captured decode steps: only prefill calls this)
-    private ArrayView<T> Grow<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long length) where T : unmanaged
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            if (buffer is not null)
-            {
-                _stream.Synchronize();   // queued kernels may still read the old buffer
-                buffer.Dispose();
-            }
-            buffer = _accelerator.Allocate1D<T>(length);
-        }
-        return buffer.View.SubView(0, length);
-    }
+    private ArrayView<T> Grow<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long length) where T : unmanaged =>
+        DeviceScratch.Grow(_accelerator, _stream, ref buffer, length);
 }

@@ -108,20 +108,8 @@ public sealed partial class KernelSet
     }
 
     // the int8 activations' scratch for rows of n (grown on first use, so never inside a captured step)
-    private ArrayView<int> Int8Scratch(int rows, int n)
-    {
-        long length = MatVecQ8.ScratchInts(rows, n);
-        if (_int8Scratch is null || _int8Scratch.Length < length)
-        {
-            if (_int8Scratch is not null)
-            {
-                _stream.Synchronize();   // queued kernels may still read the old buffer
-                _int8Scratch.Dispose();
-            }
-            _int8Scratch = _accelerator.Allocate1D<int>(Math.Max(length, 1L << 16));
-        }
-        return _int8Scratch.View.SubView(0, length);
-    }
+    private ArrayView<int> Int8Scratch(int rows, int n) =>
+        DeviceScratch.Grow(_accelerator, _stream, ref _int8Scratch, MatVecQ8.ScratchInts(rows, n), minimum: 1L << 16);
 
     private void MatVecInt8(ArrayView<int> quantized, DeviceMatrix w, ArrayView<float> y, int rows)
     {
@@ -293,19 +281,7 @@ public sealed partial class KernelSet
         new Index2D(CeilDiv(m, Kernels.MatMulTiled.Tile), CeilDiv(rows, Kernels.MatMulTiled.Tile)),
         new Index2D(Kernels.MatMulTiled.Threads, Kernels.MatMulTiled.Threads));
 
-    private ArrayView<float> DequantizeScratch(long length)
-    {
-        if (_dequantizeScratch is null || _dequantizeScratch.Length < length)
-        {
-            if (_dequantizeScratch is not null)
-            {
-                _stream.Synchronize();   // queued kernels may still read the old buffer
-                _dequantizeScratch.Dispose();
-            }
-            _dequantizeScratch = _accelerator.Allocate1D<float>(length);
-        }
-        return _dequantizeScratch.View.SubView(0, length);
-    }
+    private ArrayView<float> DequantizeScratch(long length) => DeviceScratch.Grow(_accelerator, _stream, ref _dequantizeScratch, length);
 
     /// <summary>output[r, :] = float32 values of w's row firstRow + r, r &lt; rowCount. output: [rowCount, w.Cols].</summary>
     public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<float> output)

@@ -89,19 +89,8 @@ public sealed class HipAttention : IDisposable
     }
 
     // grows a scratch buffer (rarely: the largest batch so far); waits for queued kernels before freeing the old one
-    private ArrayView<T> Ensure<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long length) where T : unmanaged
-    {
-        if (buffer is null || buffer.Length < Math.Max(1, length))
-        {
-            if (buffer is not null)
-            {
-                _kernels.Accelerator.Synchronize();
-                buffer.Dispose();
-            }
-            buffer = _kernels.Accelerator.Allocate1D<T>(Math.Max(1, length));
-        }
-        return buffer.View;
-    }
+    private ArrayView<T> Ensure<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long length) where T : unmanaged =>
+        DeviceScratch.Grow(_kernels.Accelerator, _kernels.Stream, ref buffer, Math.Max(1, length));
 
     public void Dispose()
     {
