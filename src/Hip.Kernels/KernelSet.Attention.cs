@@ -148,7 +148,7 @@ public sealed partial class KernelSet
             _partialF16(_stream, config, q, cache.KeysF16, cache.ValuesF16, partialMax, partialSum, partialAcc, p, tokens, heads, kvHeads, headDim, startPos, scale);
         _attentionMerge(_stream, new KernelConfig(CeilDiv(rows, _warpsPerGroup), _warpsPerGroup * _accelerator.WarpSize),
             partialMax, partialSum, partialAcc, o, rows, headDim, splits);
-        Mark($"DenseAttention split {splits}");
+        Profile?.Mark($"DenseAttention split {splits}");   // formatted only when profiling
     }
 
     /// <summary>position[0] += tokens on the device: the last launch of a graph-replayed decode step.</summary>

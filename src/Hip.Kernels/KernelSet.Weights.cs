@@ -55,8 +55,7 @@ public sealed partial class KernelSet
                 if (quantized.Length == 0 || quantized.Length != MatVecQ8.ScratchInts(rows, w.Cols))
                     quantized = QuantizeActivations(x, rows, w.Cols);
                 MatVecInt8(quantized, w, y, rows);
-                if (Profile is { Active: true })
-                    Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
+                MarkMatMul(w);
             }
             else
             {
@@ -92,7 +91,7 @@ public sealed partial class KernelSet
         foreach (var (w, y) in products)
         {
             MatVecInt8(scratch, w, y, rows);
-            Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
+            MarkMatMul(w);
         }
     }
 
@@ -203,6 +202,12 @@ public sealed partial class KernelSet
             MatVec(x, w, y, rows);
         else if (!TryMatMulTensorCores(x, w, y, rows))
             MatMulTiled(x, w, y, rows);
+        MarkMatMul(w);
+    }
+
+    // a profiling label per weight shape, formatted only while a profiled step runs
+    private void MarkMatMul(DeviceMatrix w)
+    {
         if (Profile is { Active: true })
             Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
     }

@@ -69,10 +69,10 @@ internal static class MatVecQ8
         s16[2L * block + 1] = high;
     }
 
-    private static float AbsMax(Float4 a) => MathF.Max(MathF.Max(MathF.Abs(a.X), MathF.Abs(a.Y)), MathF.Max(MathF.Abs(a.Z), MathF.Abs(a.W)));
+    internal static float AbsMax(Float4 a) => MathF.Max(MathF.Max(MathF.Abs(a.X), MathF.Abs(a.Y)), MathF.Max(MathF.Abs(a.Z), MathF.Abs(a.W)));
 
     // four values → four int8 (round(x/d), 0 when d is 0) in one word, lowest first; adds them to sum
-    private static int Pack(Float4 a, float d, ref int sum)
+    internal static int Pack(Float4 a, float d, ref int sum)
     {
         int q0 = d > 0f ? RoundAway(a.X / d) : 0, q1 = d > 0f ? RoundAway(a.Y / d) : 0;
         int q2 = d > 0f ? RoundAway(a.Z / d) : 0, q3 = d > 0f ? RoundAway(a.W / d) : 0;
@@ -190,39 +190,27 @@ internal static class RmsNormQ8
         var y4 = y.Cast<Float4>();
         int dim4 = dim / 4, tid = Group.IdxX, threads = Group.DimX;
         long row = (long)Grid.IdxX * dim4;
-        float sumSquares = 0f;
-        for (int i = tid; i < dim4; i += threads)
-        {
-            var v = x4[row + i];
-            sumSquares += v.X * v.X + v.Y * v.Y + v.Z * v.Z + v.W * v.W;
-        }
-        sumSquares = Reductions.GroupSum(sumSquares);
-        float scale = 1f / MathF.Sqrt(sumSquares / dim + eps);
+        float scale = RmsNorm.RowScale(x4, row, dim, eps);
         for (int start = 0; start < dim4; start += threads)   // every thread runs every pass: the shuffles need whole warps
         {
             int i = start + tid;
             bool active = i < dim4;                            // a block of 8 threads is all in or all out (dim4 % 8 == 0)
-            var v = active ? x4[row + i] : Float4.Zero;
-            var w = active ? w4[i] : Float4.Zero;
-            var n = new Float4 { X = v.X * scale * w.X, Y = v.Y * scale * w.Y, Z = v.Z * scale * w.Z, W = v.W * scale * w.W };
-            float amax = MathF.Max(MathF.Max(MathF.Abs(n.X), MathF.Abs(n.Y)), MathF.Max(MathF.Abs(n.Z), MathF.Abs(n.W)));
-            float sum = n.X + n.Y + n.Z + n.W;
+            var n = active ? RmsNorm.Normed(x4[row + i], scale, w4[i]) : Float4.Zero;
+            float amax = MatVecQ8.AbsMax(n), sum = BlockMath.Sum(n);
             for (int offset = 1; offset < 8; offset *= 2)
             {
                 amax = MathF.Max(amax, Warp.ShuffleXor(amax, offset));
                 sum += Warp.ShuffleXor(sum, offset);
             }
             float d = amax / 127f;
-            int q0 = d > 0f ? MatVecQ8.RoundAway(n.X / d) : 0, q1 = d > 0f ? MatVecQ8.RoundAway(n.Y / d) : 0;
-            int q2 = d > 0f ? MatVecQ8.RoundAway(n.Z / d) : 0, q3 = d > 0f ? MatVecQ8.RoundAway(n.W / d) : 0;
-            int sum16 = q0 + q1 + q2 + q3;
+            int sum16 = 0, packed = MatVecQ8.Pack(n, d, ref sum16);
             sum16 += Warp.ShuffleXor(sum16, 1);
             sum16 += Warp.ShuffleXor(sum16, 2);
             if (active)
             {
                 long word = row + i, block = word / 8;
                 y4[word] = n;
-                xq[word] = (q0 & 0xFF) | ((q1 & 0xFF) << 8) | ((q2 & 0xFF) << 16) | (q3 << 24);
+                xq[word] = packed;
                 if ((i & 7) == 0)
                 {
                     dx[block] = d;

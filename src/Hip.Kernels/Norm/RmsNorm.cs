@@ -35,21 +35,27 @@ public static class RmsNorm
         var y4 = y.Cast<Float4>();
         int dim4 = dim / 4;
         long row = (long)Grid.IdxX * dim4;
-        float sumSquares = 0f;
+        float scale = RowScale(x4, row, dim, eps);
         for (int i = Group.IdxX; i < dim4; i += Group.DimX)
+            y4[row + i] = Normed(x4[row + i], scale, w4[i]);
+    }
+
+    /// <summary>1 / sqrt(mean(x²) + eps) of the row of dim values starting at Float4 <paramref name="row"/>; the whole group, with barriers.</summary>
+    internal static float RowScale(ArrayView<Float4> x4, long row, int dim, float eps)
+    {
+        float sumSquares = 0f;
+        for (int i = Group.IdxX; i < dim / 4; i += Group.DimX)
         {
             var v = x4[row + i];
             sumSquares += v.X * v.X + v.Y * v.Y + v.Z * v.Z + v.W * v.W;
         }
         sumSquares = Reductions.GroupSum(sumSquares);
-        float scale = 1f / MathF.Sqrt(sumSquares / dim + eps);
-        for (int i = Group.IdxX; i < dim4; i += Group.DimX)
-        {
-            var v = x4[row + i];
-            var w = w4[i];
-            y4[row + i] = new Float4 { X = v.X * scale * w.X, Y = v.Y * scale * w.Y, Z = v.Z * scale * w.Z, W = v.W * scale * w.W };
-        }
+        return 1f / MathF.Sqrt(sumSquares / dim + eps);
     }
+
+    /// <summary>v · scale · w per component.</summary>
+    internal static Float4 Normed(Float4 v, float scale, Float4 w) =>
+        new() { X = v.X * scale * w.X, Y = v.Y * scale * w.Y, Z = v.Z * scale * w.Z, W = v.W * scale * w.W };
 
     // One thread per row, no barriers: the CPU accelerator's variant (a barrier costs an OS-thread rendezvous there).
     public static void PerThreadKernel(Index1D row, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int dim, float eps)
