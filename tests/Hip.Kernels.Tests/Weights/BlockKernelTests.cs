@@ -156,7 +156,7 @@ public sealed class BlockKernelTests
         }
     }
 
-    private static void AssertWithinSumBound(float[] expected, float[] actual, float[] x, float[] w, int rows, int n, int m, string what)
+    internal static void AssertWithinSumBound(float[] expected, float[] actual, float[] x, float[] w, int rows, int n, int m, string what)
     {
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < m; o++)

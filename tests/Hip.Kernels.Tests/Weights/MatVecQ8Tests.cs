@@ -29,16 +29,7 @@ public sealed class MatVecQ8Tests
         MatVecQ8.Reference(x, raw, info, expected, rows, n, m, Dot(type));
         var w = new float[m * n];
         info.Dequantize(raw, w);
-        for (int r = 0; r < rows; r++)
-            for (int o = 0; o < m; o++)
-            {
-                double bound = 1e-6;
-                for (int i = 0; i < n; i++)
-                    bound += 1e-5 * Math.Abs((double)x[r * n + i] * w[o * n + i]);
-                double diff = Math.Abs((double)actual[r * m + o] - expected[r * m + o]);
-                if (!(diff <= bound))
-                    Assert.Fail($"{what}: [{r}, {o}] is {actual[r * m + o]}, the int8-activation reference {expected[r * m + o]} (|diff| {diff:E3} > {bound:E3})");
-            }
+        BlockKernelTests.AssertWithinSumBound(expected, actual, x, w, rows, n, m, what + " against the int8-activation reference");
     }
 
     // m = 13: two groups of 8 warps, the second part-full; n = 768: three blocks, so lanes wrap (12 units) unevenly.
@@ -154,41 +145,12 @@ public sealed class MatVecQ8Tests
     {
         int rows = 1, n = 512;
         var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
-        var a = kernels.Accelerator;
         var x = TestData.Random(rows * n);
-        using var xBuffer = a.Allocate1D(x);
-        var types = new[] { WeightType.Q4_K, WeightType.Q6_K, WeightType.F16, WeightType.Q8_0 };
-        var sizes = new[] { 9, 4, 5, 3 };
-        var raws = types.Select((t, i) => WeightTestData.RandomBlocks(t, sizes[i], n, Random.Shared)).ToArray();
-        var matrices = types.Select((t, i) => DeviceMatrix.Upload(a, t, raws[i], sizes[i], n)).ToArray();
-        var outputs = sizes.Select(m => a.Allocate1D(TestData.Poison(rows * m))).ToArray();
-        try
-        {
-            var products = matrices.Select((w, i) => (w, (ArrayView<float>)outputs[i].View)).ToArray();
-            kernels.MatMul(xBuffer.View, rows, products);
-            TestGpu.ThrowIfFaulted();
-            for (int i = 0; i < types.Length; i++)
-            {
-                var actual = outputs[i].GetAsArray1D();
-                if (types[i] == WeightType.F16)
-                {
-                    var w = new float[sizes[i] * n];
-                    WeightTypes.Get(types[i]).Dequantize(raws[i], w);
-                    var expected = new float[rows * sizes[i]];
-                    MatVec.Reference(x, w, expected, rows, n, sizes[i]);
-                    TestData.AssertClose(expected, actual, 1e-4, 1e-4, "f16 among int8 products");
-                }
-                else
-                {
-                    AssertMatchesQ8Reference(types[i], x, raws[i], actual, rows, n, sizes[i], $"{types[i]} among several products");
-                }
-            }
-        }
-        finally
-        {
-            foreach (var w in matrices) w.Dispose();
-            foreach (var o in outputs) o.Dispose();
-        }
+        using var xBuffer = kernels.Accelerator.Allocate1D(x);
+        using var products = new RandomProducts(kernels.Accelerator, [WeightType.Q4_K, WeightType.Q6_K, WeightType.F16, WeightType.Q8_0], [9, 4, 5, 3], rows, n);
+        kernels.MatMul(xBuffer.View, rows, products.List);
+        TestGpu.ThrowIfFaulted();
+        products.AssertEach(x, "among several products");
     }
 
     // The norm fused with the int8 quantization (all products int8) and the unfused path (an F16 matrix among them):
@@ -206,41 +168,63 @@ public sealed class MatVecQ8Tests
         using var xBuffer = a.Allocate1D(x);
         using var weightBuffer = a.Allocate1D(weight);
         using var normed = a.Allocate1D(TestData.Poison(rows * dim));
-        var types = withF16 ? new[] { WeightType.Q4_K, WeightType.F16 } : new[] { WeightType.Q4_K, WeightType.Q6_K, WeightType.Q8_0 };
-        var sizes = types.Select((_, i) => 3 + 2 * i).ToArray();
-        var raws = types.Select((t, i) => WeightTestData.RandomBlocks(t, sizes[i], dim, Random.Shared)).ToArray();
-        var matrices = types.Select((t, i) => DeviceMatrix.Upload(a, t, raws[i], sizes[i], dim)).ToArray();
-        var outputs = sizes.Select(m => a.Allocate1D(TestData.Poison(rows * m))).ToArray();
-        try
+        WeightType[] types = withF16 ? [WeightType.Q4_K, WeightType.F16] : [WeightType.Q4_K, WeightType.Q6_K, WeightType.Q8_0];
+        using var products = new RandomProducts(a, types, types.Select((_, i) => 3 + 2 * i).ToArray(), rows, dim);
+        kernels.RmsNormMatMul(xBuffer.View, weightBuffer.View, 1e-5f, normed.View, rows, dim, products.List);
+        TestGpu.ThrowIfFaulted();
+        var expectedNormed = new float[rows * dim];
+        RmsNorm.Reference(x, weight, expectedNormed, dim, 1e-5f);
+        var actualNormed = normed.GetAsArray1D();
+        TestData.AssertClose(expectedNormed, actualNormed, 1e-5, 1e-5, "normed row");
+        products.AssertEach(actualNormed, $"after the norm (f16 among them: {withF16})");
+    }
+
+    // Random matrices of the given types and heights over one input width, with poisoned outputs: what a call that
+    // multiplies one x by several matrices writes, and the check of each output against its own reference (the int8
+    // reference for the int8 types, the float mat-vec within 1e-4 for F16).
+    private sealed class RandomProducts : IDisposable
+    {
+        private readonly WeightType[] _types;
+        private readonly int[] _heights;
+        private readonly byte[][] _raws;
+        private readonly DeviceMatrix[] _matrices;
+        private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _outputs;
+        private readonly int _rows, _n;
+
+        public RandomProducts(Accelerator a, WeightType[] types, int[] heights, int rows, int n)
         {
-            var products = matrices.Select((w, i) => (w, (ArrayView<float>)outputs[i].View)).ToArray();
-            kernels.RmsNormMatMul(xBuffer.View, weightBuffer.View, 1e-5f, normed.View, rows, dim, products);
-            TestGpu.ThrowIfFaulted();
-            var expectedNormed = new float[rows * dim];
-            RmsNorm.Reference(x, weight, expectedNormed, dim, 1e-5f);
-            var actualNormed = normed.GetAsArray1D();
-            TestData.AssertClose(expectedNormed, actualNormed, 1e-5, 1e-5, "normed row");
-            for (int i = 0; i < types.Length; i++)
+            (_types, _heights, _rows, _n) = (types, heights, rows, n);
+            _raws = types.Select((t, i) => WeightTestData.RandomBlocks(t, heights[i], n, Random.Shared)).ToArray();
+            _matrices = types.Select((t, i) => DeviceMatrix.Upload(a, t, _raws[i], heights[i], n)).ToArray();
+            _outputs = heights.Select(m => a.Allocate1D(TestData.Poison(rows * m))).ToArray();
+        }
+
+        public (DeviceMatrix W, ArrayView<float> Y)[] List => _matrices.Select((w, i) => (w, (ArrayView<float>)_outputs[i].View)).ToArray();
+
+        public void AssertEach(float[] x, string what)
+        {
+            for (int i = 0; i < _types.Length; i++)
             {
-                var actual = outputs[i].GetAsArray1D();
-                if (types[i] == WeightType.F16)
+                var actual = _outputs[i].GetAsArray1D();
+                if (_types[i] == WeightType.F16)
                 {
-                    var w = new float[sizes[i] * dim];
-                    WeightTypes.Get(types[i]).Dequantize(raws[i], w);
-                    var expected = new float[rows * sizes[i]];
-                    MatVec.Reference(actualNormed, w, expected, rows, dim, sizes[i]);
-                    TestData.AssertClose(expected, actual, 1e-4, 1e-4, "f16 after the norm");
+                    var w = new float[_heights[i] * _n];
+                    WeightTypes.Get(_types[i]).Dequantize(_raws[i], w);
+                    var expected = new float[_rows * _heights[i]];
+                    MatVec.Reference(x, w, expected, _rows, _n, _heights[i]);
+                    TestData.AssertClose(expected, actual, 1e-4, 1e-4, $"f16 {what}");
                 }
                 else
                 {
-                    AssertMatchesQ8Reference(types[i], actualNormed, raws[i], actual, rows, dim, sizes[i], $"{types[i]} after the norm (f16 among them: {withF16})");
+                    AssertMatchesQ8Reference(_types[i], x, _raws[i], actual, _rows, _n, _heights[i], $"{_types[i]} {what}");
                 }
             }
         }
-        finally
+
+        public void Dispose()
         {
-            foreach (var w in matrices) w.Dispose();
-            foreach (var o in outputs) o.Dispose();
+            foreach (var w in _matrices) w.Dispose();
+            foreach (var o in _outputs) o.Dispose();
         }
     }
 }
