@@ -4,18 +4,7 @@
 #   here:  dotnet publish eng/Hip.GpuRunner -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
 #            -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -o artifacts/run2
 #   there: bash eng/gpu-check.sh      (device run with carry artifacts/run2; OUT is the folder that comes back)
-cd "$(dirname "$0")/.."
-R=${RUNNER:-artifacts/run2/Hip.GpuRunner}; chmod +x $R
-OUT=${OUT:-.}
-export PYTHONUNBUFFERED=1 HIP_DEVICE=cuda
-L=$OUT/all.log
-S() { python3 -c "
-import json,sys
-try: d=json.load(open('$OUT/$1.json'))
-except Exception as e: print('$1: no JSON', e); sys.exit()
-print('$1', {k:d.get(k) for k in ['loadSeconds','warmupSeconds','decodeGraph','error']}, 'mem', {k:d.get('memory',{}).get(k) for k in ['usedByLoadBytes','weightBytes','kvCacheBytes']})
-for c in d.get('contexts',[]): print('  ', c.get('context'), 'prefill tok/s', (c.get('prefill') or {}).get('tokensPerSecond'), 'decode tok/s', (c.get('decode') or {}).get('tokensPerSecond'), (c.get('decode') or {}).get('medianMs'), c.get('decodeGraph'), c.get('error'), c.get('depthNote'))
-"; }
+source "$(dirname "$0")/gpu-common.sh"
 date -u; nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv
 timeout 110 $R > $OUT/tests.log 2>&1; echo "tests rc=$?"; grep -E "^FAIL|passed|device:" $OUT/tests.log | tail -12
 G="--synthetic llama-3.1-8b --cache /tmp/syn --decode-steps 32 --kv f16"

@@ -3,20 +3,7 @@
 # suite, 8B-shaped Q4_K_M/F16 decode with HiP, and a per-launch profile of eager decode steps (HIP_PROFILE=1).
 #   here:  publish the runner to artifacts/run2 (see eng/gpu-check.sh); optional PTX dumps in artifacts/ptx
 #   there: bash eng/gpu-decode.sh      (device run with carry artifacts/run2 [artifacts/ptx])
-cd "$(dirname "$0")/.."
-R=${RUNNER:-artifacts/run2/Hip.GpuRunner}; chmod +x $R
-OUT=${OUT:-.}
-export PYTHONUNBUFFERED=1 HIP_DEVICE=cuda
-L=$OUT/all.log
-S() { python3 -c "
-import json,sys
-try: d=json.load(open('$OUT/$1.json'))
-except Exception as e: print('$1: no JSON', e); sys.exit()
-print('$1', {k:d.get(k) for k in ['loadSeconds','warmupSeconds','decodeGraph','error']}, 'mem', {k:d.get('memory',{}).get(k) for k in ['usedByLoadBytes','weightBytes','kvCacheBytes']})
-for c in d.get('contexts',[]):
-  print('  ', c.get('context'), 'prefill tok/s', (c.get('prefill') or {}).get('tokensPerSecond'), 'decode tok/s', (c.get('decode') or {}).get('tokensPerSecond'), (c.get('decode') or {}).get('medianMs'), c.get('decodeGraph'), c.get('error'), c.get('depthNote'))
-  for r in (c.get('profile') or [])[:14]: print('      %-34s %8.4f ms %6.2f launches' % (r['label'], r['msPerStep'], r['launchesPerStep']))
-"; }
+source "$(dirname "$0")/gpu-common.sh"
 date -u
 for f in artifacts/ptx/*.ptx; do [ -f "$f" ] && ptxas -arch=sm_90 -v -o /dev/null "$f" 2>&1 | grep -E "registers|stack|spill" | head -2 | sed "s|^|$(basename $f): |"; done
 M="--device cuda --types q4_K,q6_K,q8_0,f16 --shapes 4096x4096,1024x4096,14336x4096,4096x14336,128256x4096"
