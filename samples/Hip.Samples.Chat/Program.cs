@@ -69,7 +69,7 @@ internal sealed record ChatCommandLine
 {
     public string Prompt { get; init; } = "Once upon a time";
     public string? SystemPrompt { get; init; }
-    public string ModelPath { get; init; } = DefaultModel;
+    public string ModelPath { get; init; } = SampleCommandLine.DefaultModel;
     public string? TokenizerPath { get; init; }
     public int MaxTokens { get; init; } = 200;
     public float Temperature { get; init; } = 0.8f;
@@ -79,10 +79,6 @@ internal sealed record ChatCommandLine
     public int? ContextLength { get; init; }
     public AttentionKind Attention { get; init; } = AttentionKind.Dense;
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
-
-    // HIP_MODEL=PATH names the model, else the embedded stories260K
-    private static string DefaultModel => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
-        ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
 
     /// <summary>The options, for --help and parsing.</summary>
     internal static RootCommand Create() => new Definition();
@@ -121,7 +117,7 @@ internal sealed record ChatCommandLine
         public readonly Option<int> TopK = new("--top-k") { Description = "Sample among the K likeliest tokens (0: all).", DefaultValueFactory = _ => s_defaults.TopK };
         public readonly Option<float> TopP = new("--top-p") { Description = "Nucleus sampling: the likeliest tokens up to this probability mass.", DefaultValueFactory = _ => s_defaults.TopP };
         public readonly Option<int?> Seed = new("--seed") { Description = "Sampling seed (default: a random one)." };
-        public readonly Option<string> Model = new("--model") { Description = "The model file (GGUF, or a llama2.c checkpoint with --tokenizer); HIP_MODEL=PATH also names one.", DefaultValueFactory = _ => DefaultModel };
+        public readonly Option<string> Model = new("--model") { Description = "The model file (GGUF, or a llama2.c checkpoint with --tokenizer); HIP_MODEL=PATH also names one.", DefaultValueFactory = _ => SampleCommandLine.DefaultModel };
         public readonly Option<string?> Tokenizer = new("--tokenizer") { Description = "A SentencePiece .model for a checkpoint without a tokenizer inside." };
         public readonly Option<int?> Context = new("--context") { Description = "KV-cache positions (default: the model's trained context)." };
         public readonly Option<AttentionKind> Attention = new("--attention") { Description = "Dense or HiP sparse attention.", DefaultValueFactory = _ => s_defaults.Attention };

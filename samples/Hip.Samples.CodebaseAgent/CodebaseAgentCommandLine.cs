@@ -7,7 +7,7 @@ using Hip.Samples;
 internal sealed record CodebaseAgentCommandLine
 {
     public string Folder { get; init; } = ".";
-    public string ModelPath { get; init; } = DefaultModel;
+    public string ModelPath { get; init; } = SampleCommandLine.DefaultModel;
     public int? ContextLength { get; init; }
     public AttentionKind Attention { get; init; } = AttentionKind.Dense;
     public HipAttentionOptions Hip { get; init; } = new();
@@ -15,10 +15,6 @@ internal sealed record CodebaseAgentCommandLine
     public IReadOnlyList<string> Questions { get; init; } = [];
     public int MaxTokens { get; init; } = 256;
     public float Temperature { get; init; }
-
-    // HIP_MODEL=PATH names the model, else the embedded stories260K
-    private static string DefaultModel => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
-        ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
 
     /// <summary>The options, for --help and parsing.</summary>
     internal static RootCommand Create() => new Definition();
@@ -73,7 +69,7 @@ internal sealed record CodebaseAgentCommandLine
         public readonly Option<string[]> Question = new("--question") { Description = "A question (repeat for more); without one, questions are read from stdin until an empty line." };
         public readonly Option<int> MaxTokens = new("--max-tokens") { Description = "Most tokens per answer.", DefaultValueFactory = _ => s_defaults.MaxTokens };
         public readonly Option<float> Temperature = new("--temperature") { Description = "Sampling temperature (0: greedy).", DefaultValueFactory = _ => s_defaults.Temperature };
-        public readonly Option<string> Model = new("--model") { Description = "The model file; HIP_MODEL=PATH also names one.", DefaultValueFactory = _ => DefaultModel };
+        public readonly Option<string> Model = new("--model") { Description = "The model file; HIP_MODEL=PATH also names one.", DefaultValueFactory = _ => SampleCommandLine.DefaultModel };
         public readonly Option<int?> Context = new("--context") { Description = "KV-cache positions (default: sized to what the folder needs, as memory allows)." };
         public readonly Option<DeviceKind> Device = new("--device") { Description = "CUDA, the CPU accelerator, or Auto (CUDA when present; HIP_DEVICE=cuda|cpu forces one).", DefaultValueFactory = _ => s_defaults.Device };
         public readonly Option<AttentionKind> Attention = new("--attention") { Description = "Dense or HiP sparse attention (keeps long contexts fast).", DefaultValueFactory = _ => s_defaults.Attention };

@@ -50,8 +50,7 @@ internal sealed class SemanticKernelCommandLine : RootCommand
     public readonly Option<string> Model = new("--model")
     {
         Description = "The model file; HIP_MODEL=PATH also names one.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
-            ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf"),
+        DefaultValueFactory = _ => SampleCommandLine.DefaultModel,
     };
 
     public SemanticKernelCommandLine() : base("Semantic Kernel over the embedded stories260K model: a prompt function with a template variable, then the chat service with a history, streamed.")

@@ -11,6 +11,10 @@ internal static class SampleCommandLine
 {
     public const int UsageExitCode = 2;
 
+    /// <summary>The model a sample runs when --model is not given: HIP_MODEL=PATH, else the embedded stories260K.</summary>
+    public static string DefaultModel => Environment.GetEnvironmentVariable("HIP_MODEL") is { Length: > 0 } model
+        ? model : Path.Combine(AppContext.BaseDirectory, "models", "stories260K", "stories260K.gguf");
+
     /// <summary>The parse result to read the values from, or null when the program is done with <paramref name="exitCode"/> (help shown, or an error).</summary>
     public static ParseResult? Parse(RootCommand root, string[] args, out int exitCode)
     {
