@@ -14,5 +14,5 @@ print('$1', {k:d.get(k) for k in ['loadSeconds','warmupSeconds','decodeGraph','e
 for c in d.get('contexts',[]):
   dec = c.get('decode') or {}
   print('  ', c.get('context'), 'prefill tok/s', (c.get('prefill') or {}).get('tokensPerSecond'), 'decode tok/s', dec.get('tokensPerSecond'), dec.get('medianMs'), 'depth', dec.get('depth'), c.get('decodeGraph'), c.get('error'), c.get('depthNote'))
-  for r in (c.get('profile') or [])[:14]: print('      %-34s %8.4f ms %6.2f launches' % (r['label'], r['msPerStep'], r['launchesPerStep']))
+  for r in (c.get('profile') or [])[:int(__import__('os').environ.get('TOP','14'))]: print('      %-34s %8.4f ms %6.2f launches' % (r['label'], r['msPerStep'], r['launchesPerStep']))
 "; }

@@ -191,7 +191,8 @@ internal sealed class GenerateCommand : Command
         }
     }
 
-    // HIP_PROFILE=1: GPU milliseconds per decode step by launch label, largest first (eager steps, an event between launches).
+    // HIP_PROFILE=1: GPU milliseconds per decode step (per prefill chunk for "prefill: " labels) by launch label, largest
+    // first (eager steps, an event between launches).
     private static JsonArray ProfileJson(LaunchProfile profile)
     {
         var rows = new JsonArray();

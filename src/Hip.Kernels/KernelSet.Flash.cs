@@ -67,6 +67,7 @@ public sealed partial class KernelSet
     {
         var config = new KernelConfig(args.Groups, args.Warps * _accelerator.WarpSize);
         (headDim == 64 ? _flash64 : _flash128)!(_stream, config, q, kCache, vCache, o, indices, counts, args);
+        Mark(args.Mode == FlashAttention.ModeHip ? "Flash HiP" : "Flash dense");
     }
 
     private void CheckFlashShapes(string what, ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache,

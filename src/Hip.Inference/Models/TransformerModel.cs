@@ -75,7 +75,15 @@ public abstract class TransformerModel : ILanguageModel
     /// <summary>Device bytes of the activations, logits and RoPE tables for these sizes (memory planning before loading).</summary>
     public static long ScratchBytes(ModelConfig c, int maxPositions, int maxBatch) =>
         sizeof(float) * ((long)maxBatch * (3L * c.Dim + 3L * c.QueryDim + 2L * c.KvDim + 2L * c.HiddenDim)
-            + c.VocabSize + (long)maxPositions * c.HeadDim) + sizeof(int) * (long)maxBatch;
+            + c.VocabSize + (long)maxPositions * c.HeadDim) + sizeof(int) * (long)maxBatch
+        + PrefillScratchBytes(c, maxBatch);
+
+    // what a tensor-core prefill adds (KernelSet.Prefill.cs, HipAttention): the activations in fp16, a quantized weight
+    // dequantized to fp16 (the largest projection), and HiP's prefill mask at its largest (MaskEstimation.MaxChunks a block)
+    private static long PrefillScratchBytes(ModelConfig c, int maxBatch) =>
+        maxBatch < KernelSet.TensorCoreMinRows ? 0
+            : sizeof(ushort) * ((long)maxBatch * Math.Max(c.Dim, c.HiddenDim) + (long)Math.Max(c.Dim, c.QueryDim) * Math.Max(c.Dim, c.HiddenDim))
+              + sizeof(int) * (long)c.HeadCount * ((maxBatch + 15) / 16) * (MaskEstimation.MaxChunks + 1);
 
     public KvCache CreateCache(int capacity)
     {
@@ -116,7 +124,9 @@ public abstract class TransformerModel : ILanguageModel
         if (count > 1)
         {
             DropDecodeGraphs();
+            Kernels.Profile?.BeginStep(LaunchProfile.Prefill);   // HIP_PROFILE=1: each prefill chunk timed by launch label
             Forward(count, cache, startPos);
+            Kernels.Profile?.EndStep();
             cache.Length = startPos + count;
             return;
         }
