@@ -11,7 +11,7 @@ namespace Hip.Bench;
 /// "flash": times the tensor-core prefill attention of one layer (TensorCore/FlashAttention.cs) on random F16 K/V in the
 /// block layout: dense causal (<see cref="KernelSet.FlashAttentionPrefill"/>) and HiP block-sparse
 /// (<see cref="KernelSet.HipAttentionPrefill"/>) on a synthetic mask of K / BlockSizeK key blocks per query block spread
-/// over the visible keys; with --mask also the (SIMT, fp32-cache) mask estimation at the same context. Warm-up runs,
+/// over the visible keys; with --mask also the mask estimation at the same context (SIMT and tensor cores, with overlap). Warm-up runs,
 /// then the median of timed runs (each synchronized). --check first compares small cases with the C# references on the
 /// device. One JSON object per line.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class FlashCommand : Command
     private readonly Option<int> _warmup = BenchCommandLine.Option("--warmup", 1, "Untimed runs first.");
     private readonly Option<int> _runs = BenchCommandLine.Option("--runs", 5, "Timed runs (the median is reported).");
     private readonly Option<bool> _check = new("--check") { Description = "First compare small cases with the C# references on the device." };
-    private readonly Option<bool> _mask = new("--mask") { Description = "Also time the (SIMT, fp32-cache) mask estimation." };
+    private readonly Option<bool> _mask = new("--mask") { Description = "Also time the mask estimation, SIMT and on tensor cores, and report their overlap." };
     private readonly Option<bool> _noDense = new("--no-dense") { Description = "Skip the dense causal attention." };
 
     public FlashCommand() : base("flash",
@@ -98,20 +98,44 @@ internal sealed class FlashCommand : Command
                 kernels.HipAttentionPrefill(q.View, k.View, v.View, o.View, indices.View, counts.View, context, heads, kvHeads,
                     headDim, 0, scale, options));
             if (mask)
-                report["msMaskSimt"] = TimeMask(accelerator, kernels, q, KvLayer.F16(k.View, v.View, context), indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
+            {
+                // the same mask by the SIMT kernel and on tensor cores; overlap: the share of the SIMT mask's blocks the
+                // tensor-core mask keeps (they may differ where scores tie within fp16/float32 rounding)
+                var cacheLayer = KvLayer.F16(k.View, v.View, context);
+                report["msMaskSimt"] = TimeMask(new HipKernelSet(accelerator, kernels.Stream, tensorCores: false), kernels, q, cacheLayer,
+                    indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
+                var (simtIndices, simtCounts) = (indices.GetAsArray1D(), counts.GetAsArray1D());
+                report["msMaskTensorCores"] = TimeMask(new HipKernelSet(accelerator, kernels.Stream, tensorCores: true), kernels, q, cacheLayer,
+                    indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
+                report["maskOverlap"] = Math.Round(Overlap(simtIndices, simtCounts, indices.GetAsArray1D(), counts.GetAsArray1D(), options.Chunks), 5);
+            }
             Print(report);
         }
         return 0;
     }
 
-    // the mask estimation (SIMT) over the same F16 block-layout cache, for the HiP total
-    private static double TimeMask(Accelerator accelerator, KernelSet kernels, MemoryBuffer1D<float, Stride1D.Dense> q, KvLayer cache,
+    // the mask estimation over the same F16 block-layout cache, for the HiP total
+    private static double TimeMask(HipKernelSet hip, KernelSet kernels, MemoryBuffer1D<float, Stride1D.Dense> q, KvLayer cache,
         MemoryBuffer1D<int, Stride1D.Dense> indices, MemoryBuffer1D<int, Stride1D.Dense> counts,
         int context, int heads, int kvHeads, int headDim, HipAttentionOptions options, int warmup, int runs)
     {
-        var hip = new HipKernelSet(accelerator, kernels.Stream);
-        return Time(kernels, warmup, runs, () =>
-            hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
+        using (hip)
+            return Time(kernels, warmup, runs, () =>
+                hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
+    }
+
+    // the share of mask a's kept blocks that mask b keeps too (rows of `chunks` indices, counts per row)
+    private static double Overlap(int[] a, int[] aCounts, int[] b, int[] bCounts, int chunks)
+    {
+        long kept = 0, shared = 0;
+        for (int row = 0; row < aCounts.Length; row++)
+        {
+            var set = new HashSet<int>(b.AsSpan(row * chunks, Math.Clamp(bCounts[row], 0, chunks)).ToArray());
+            for (int j = 0; j < aCounts[row]; j++)
+                shared += set.Contains(a[row * chunks + j]) ? 1 : 0;
+            kept += aCounts[row];
+        }
+        return kept == 0 ? 1 : (double)shared / kept;
     }
 
     private static int[] ParseContexts(string text) =>

@@ -68,7 +68,7 @@ public sealed class PtxCompileTests
             "Embedding.Kernel<Single, F32Reader>", "Embedding.Kernel<UInt16, F16Reader>", "Embedding.Kernel<UInt16, BF16Reader>",
             "Rope.Kernel", "KvStore.Kernel<Single, KvF32Element>", "KvStore.Kernel<UInt16, KvF16Element>",
             "DenseAttention.Kernel<Single, KvF32Element>", "DenseAttention.Kernel<UInt16, KvF16Element>",
-            "DenseAttentionSplitK.PartialKernel<UInt16, KvF16Element>", "MaskEstimation.Kernel<UInt16, KvF16Element>",
+            "DenseAttentionSplitK.PartialKernel<UInt16, KvF16Element>", "MaskEstimation.Kernel<UInt16, KvF16Element>", "MaskEstimationTc.Kernel",
             "BlockSparseAttention.Kernel<UInt16, KvF16Element>", "KvPosition.AdvanceKernel", "SwiGlu.Kernel", "ResidualAdd.Kernel", "ArgMax.Kernel",
         ];
         var missing = expected.Where(name => !names.Contains(name)).ToArray();

@@ -32,7 +32,7 @@ public sealed class HipAttention : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
         _options = options.Validate();
         _kernels = kernels;
-        _hip = new HipKernelSet(kernels.Accelerator, kernels.Stream, kernels.Profile);
+        _hip = new HipKernelSet(kernels.Accelerator, kernels.Stream, kernels.Profile, kernels.TensorCores);
         _heads = heads;
         State = CreateState(layerCount);
     }

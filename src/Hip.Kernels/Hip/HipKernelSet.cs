@@ -20,6 +20,7 @@ public sealed class HipKernelSet : IDisposable
 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _maskF32;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args> _maskF16;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>? _maskTc;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args> _attentionF32;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, Kernels.BlockSparseAttention.Args> _attentionF16;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _merge;
@@ -29,13 +30,23 @@ public sealed class HipKernelSet : IDisposable
 
     public Accelerator Accelerator => _accelerator;
 
+    /// <summary>
+    /// Whether the mask of an F16 cache is scored on tensor cores (<see cref="MaskEstimationTc"/>) where the shapes allow;
+    /// otherwise, and for an F32 cache, the SIMT kernel scores it.
+    /// </summary>
+    public bool TensorCoreMask { get; }
+
     /// <param name="stream">The stream to launch on; null takes the accelerator's default stream.</param>
     /// <param name="profile">Where launches are timed in a profiled decode step (KernelSet.Profile), or null.</param>
-    public HipKernelSet(Accelerator accelerator, AcceleratorStream? stream = null, LaunchProfile? profile = null)
+    /// <param name="tensorCores">Score masks on tensor cores; null: on CUDA unless HIP_TENSOR_CORES=0 (the CPU
+    /// accelerator emulates the mma instruction, which tests use).</param>
+    public HipKernelSet(Accelerator accelerator, AcceleratorStream? stream = null, LaunchProfile? profile = null, bool? tensorCores = null)
     {
         _profile = profile;
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
+        TensorCoreMask = (tensorCores ?? (accelerator.AcceleratorType == AcceleratorType.Cuda
+            && Environment.GetEnvironmentVariable(KernelSet.TensorCoresVariable)?.Trim() != "0")) && accelerator.WarpSize == 32;
         _stream = stream ?? accelerator.DefaultStream;
         bool cuda = accelerator.AcceleratorType == AcceleratorType.Cuda;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
@@ -107,13 +118,33 @@ public sealed class HipKernelSet : IDisposable
         Debug.Assert(args.Chunks <= MaskEstimation.MaxChunks && args.StartPos + args.Tokens <= cache.Capacity, "EstimateMask: options or positions");
         Debug.Assert(indices.Length >= (long)args.Heads * args.QueryBlocks * args.Chunks && counts.Length >= (long)args.Heads * args.QueryBlocks,
             "EstimateMask: mask buffers too small");
-        var config = new KernelConfig(args.Heads * args.QueryBlocks, _maskGroup);
+        int groups = args.Heads * args.QueryBlocks;
         var p = Position(args.StartPos, position);
+        if (cache.Precision == KvPrecision.F16 && TensorCoreMask && MaskEstimationTc.Supports(args.HeadDim, args.BlockSizeQ, args.BlockStrideQ))
+        {
+            _maskTc ??= _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, MaskEstimation.Args>(MaskEstimationTc.Kernel);
+            _maskTc(_stream, new KernelConfig(groups, TensorCoreMaskWarps(groups) * 32), q, cache.KeysF16, indices, counts, p, origins, args);
+            _profile?.Mark("HiP mask (tensor cores)");
+            return;
+        }
+        var config = new KernelConfig(groups, _maskGroup);
         if (cache.Precision == KvPrecision.F32)
             _maskF32(_stream, config, q, cache.KeysF32, indices, counts, p, origins, args);
         else
             _maskF16(_stream, config, q, cache.KeysF16, indices, counts, p, origins, args);
         _profile?.Mark("HiP mask");
+    }
+
+    // warps a tensor-core mask group: enough for ~32 resident warps an SM over the launch (few groups, as in decode or a
+    // short prefill chunk, take up to 32 warps each), at least 8; one warp on the CPU accelerator
+    private int TensorCoreMaskWarps(int groups)
+    {
+        if (_accelerator.AcceleratorType != AcceleratorType.Cuda)
+            return 1;
+        int wanted = (32 * _accelerator.NumMultiprocessors + groups - 1) / groups, warps = 8;
+        while (warps < wanted && warps < 32)
+            warps *= 2;
+        return warps;
     }
 
     /// <summary>

@@ -76,6 +76,135 @@ public static class MaskEstimation
     /// <summary>Index inside the block of sampled query i: every stride-th query, the last one for a short block.</summary>
     public static int SampledQuery(int i, int blockLength, int stride) => IntrinsicMath.Min(i * stride + stride - 1, blockLength - 1);
 
+    // ---- the search shared by the SIMT kernel and the tensor-core one (TensorCore/MaskScoring.cs); shared memory is
+    // allocated by the kernels and passed in
+
+    /// <summary>What one group (head, query block) works on.</summary>
+    internal struct Block
+    {
+        public int Head, KvHead, Start, Length, Horizon, First, MiddleBlocks, Row;
+        public long OutBase;
+    }
+
+    /// <summary>
+    /// Resolves the device position and, in a decode step (RefreshInterval &gt; 0), whether this step refreshes the mask
+    /// (HIP.md §5.1): first step after a prefill or reset, then every RefreshInterval positions. True: return at once
+    /// (grid-uniform). A reset origin (−1) becomes this position; a group reading it before or after that write decides
+    /// the same, so the decision is uniform without a barrier.
+    /// </summary>
+    internal static bool NotDue(ArrayView<int> position, ArrayView<int> origins, ref Args a)
+    {
+        a.StartPos = KvPosition.Resolve(position, a.StartPos);
+        if (a.RefreshInterval <= 0)
+            return false;
+        int origin = origins[a.Layer];
+        if (origin >= 0 && (a.StartPos - origin) % a.RefreshInterval != 0)
+            return true;
+        if (origin < 0 && Grid.IdxX == 0 && Group.IdxX == 0)
+            origins[a.Layer] = a.StartPos;
+        return false;
+    }
+
+    /// <summary>The group's head, query block and middle (row = head · queryBlocks + block).</summary>
+    internal static Block BlockOf(Args a, int row)
+    {
+        int h = row / a.QueryBlocks, m = row % a.QueryBlocks;
+        int start = m * a.BlockSizeQ, length = IntrinsicMath.Min(a.BlockSizeQ, a.Tokens - start);
+        int p = a.StartPos + start + length;
+        return new Block
+        {
+            Head = h, KvHead = h / (a.Heads / a.KvHeads), Start = start, Length = length, Horizon = p,
+            First = a.Sink / a.BlockSizeK, MiddleBlocks = MiddleBlocks(a, p), Row = row, OutBase = (long)row * a.Chunks,
+        };
+    }
+
+    /// <summary>Short middle (HIP.md, Tsrc ≤ k): writes every middle block and returns true (group-uniform).</summary>
+    internal static bool TakeEveryBlock(Args a, Block b, ArrayView<int> indices, ArrayView<int> counts)
+    {
+        if (b.MiddleBlocks > a.Chunks)
+            return false;
+        for (int j = Group.IdxX; j < b.MiddleBlocks; j += Group.DimX)
+            indices[b.OutBase + j] = (b.First + j) * a.BlockSizeK;
+        if (Group.IdxX == 0)
+            counts[b.Row] = b.MiddleBlocks;
+        return true;
+    }
+
+    /// <summary>The kc initial chunks; returns the largest chunk size on every thread. Ends with a barrier.</summary>
+    internal static int InitialChunks(int nb, int kc, ArrayView<int> chunkStart, ArrayView<int> chunkSize, ArrayView<int> scratch)
+    {
+        int tid = Group.IdxX, threads = Group.DimX;
+        if (tid == 0)
+            scratch[Reductions.MaxWarps] = 0;
+        Group.Barrier();
+        int step = InitialStep(nb, kc), localMax = 0;
+        for (int j = tid; j < kc; j += threads)
+        {
+            int start = InitialStart(j, nb, kc, step);
+            int size = InitialStart(j + 1, nb, kc, step) - start;
+            chunkStart[j] = start;
+            chunkSize[j] = size;
+            localMax = IntrinsicMath.Max(localMax, size);
+        }
+        Atomic.Max(ref scratch[Reductions.MaxWarps], localMax);
+        Group.Barrier();
+        return scratch[Reductions.MaxWarps];
+    }
+
+    /// <summary>Start (in key blocks, relative to the middle) of candidate c: half c mod 2 of chunk c / 2.</summary>
+    internal static int BranchStart(int c, ArrayView<int> chunkStart, ArrayView<int> chunkSize) =>
+        chunkStart[c >> 1] + (c & 1) * (chunkSize[c >> 1] / 2);
+
+    /// <summary>Size in key blocks of candidate c (0: empty).</summary>
+    internal static int BranchSize(int c, ArrayView<int> chunkSize)
+    {
+        int size = chunkSize[c >> 1], half = size / 2;
+        return (c & 1) == 0 ? half : size - half;
+    }
+
+    /// <summary>
+    /// Keeps the kc best of the 2·kc scored candidates (keys: ordered scores) as the new chunks, in position order.
+    /// Every thread; keys visible (barrier before); ends with a barrier.
+    /// </summary>
+    internal static void KeepBest(ArrayView<int> keys, ArrayView<int> slots, ArrayView<int> scratch, ArrayView<int> histogram,
+        ArrayView<int> chunkStart, ArrayView<int> chunkSize, int kc)
+    {
+        int tid = Group.IdxX, threads = Group.DimX, candidates = 2 * kc;
+        TopK.SelectInOrder(keys, slots, scratch, histogram, candidates, kc);
+        for (int c = tid; c < candidates; c += threads)
+        {
+            int slot = slots[c];
+            if (slot >= 0)
+            {
+                keys[slot] = BranchStart(c, chunkStart, chunkSize);
+                keys[MaxChunks + slot] = BranchSize(c, chunkSize);
+            }
+        }
+        Group.Barrier();
+        for (int j = tid; j < kc; j += threads)
+        {
+            chunkStart[j] = keys[j];
+            chunkSize[j] = keys[MaxChunks + j];
+        }
+        Group.Barrier();
+    }
+
+    /// <summary>The non-empty final chunks (single key blocks, in position order) as token offsets, and their count.</summary>
+    internal static void WriteKept(Args a, Block b, ArrayView<int> chunkStart, ArrayView<int> chunkSize, ArrayView<int> slots,
+        ArrayView<int> scratch, ArrayView<int> indices, ArrayView<int> counts)
+    {
+        int tid = Group.IdxX, threads = Group.DimX, kc = a.Chunks;
+        for (int j = tid; j < kc; j += threads)
+            slots[j] = chunkSize[j] > 0 ? 1 : 0;
+        Group.Barrier();
+        int count = TopK.CompactInOrder(slots, scratch, kc);
+        for (int j = tid; j < kc; j += threads)
+            if (slots[j] >= 0)
+                indices[b.OutBase + slots[j]] = (b.First + chunkStart[j]) * a.BlockSizeK;
+        if (tid == 0)
+            counts[b.Row] = count;
+    }
+
     // ---- kernel
 
     /// <summary>
@@ -97,60 +226,22 @@ public static class MaskEstimation
         var keys = SharedMemory.Allocate<int>(2 * MaxChunks);             // candidate scores, later the kept chunks
         var slots = SharedMemory.Allocate<int>(2 * MaxChunks);
         var scratch = SharedMemory.Allocate<int>(Reductions.MaxWarps + 1);
+        var histogram = SharedMemory.Allocate<int>(TopK.HistogramLength);
 
-        a.StartPos = KvPosition.Resolve(position, a.StartPos);
-        if (a.RefreshInterval > 0)
-        {
-            // decode (HIP.md §5.1): recompute on the first step after a prefill or reset, then every RefreshInterval
-            // positions; in between the cached mask stands. A reset origin (−1) becomes this position; a group reading
-            // it before or after that write decides the same (refresh), so the decision is uniform without a barrier.
-            int origin = origins[a.Layer];
-            if (origin >= 0 && (a.StartPos - origin) % a.RefreshInterval != 0)
-                return;                                                  // grid-uniform
-            if (origin < 0 && Grid.IdxX == 0 && Group.IdxX == 0)
-                origins[a.Layer] = a.StartPos;
-        }
-
-        int row = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
-        int h = row / a.QueryBlocks, m = row % a.QueryBlocks;
-        int g = h / (a.Heads / a.KvHeads);
-        int blockStart = m * a.BlockSizeQ, blockLength = IntrinsicMath.Min(a.BlockSizeQ, a.Tokens - blockStart);
-        int p = a.StartPos + blockStart + blockLength;
-        int first = a.Sink / a.BlockSizeK, nb = MiddleBlocks(a, p), kc = a.Chunks, bk = a.BlockSizeK;
-        long outBase = (long)row * kc;
-
-        // short middle: take every block (docs/hip.md, mask estimation, Tsrc ≤ k)
-        if (nb <= kc)
-        {
-            for (int j = tid; j < nb; j += threads)
-                indices[outBase + j] = (first + j) * bk;
-            if (tid == 0)
-                counts[row] = nb;
+        if (NotDue(position, origins, ref a))
+            return;                                                      // grid-uniform
+        int tid = Group.IdxX, threads = Group.DimX;
+        var b = BlockOf(a, Grid.IdxX);
+        if (TakeEveryBlock(a, b, indices, counts))
             return;                                                      // group-uniform
-        }
-
-        // initial chunks
-        if (tid == 0)
-            scratch[Reductions.MaxWarps] = 0;
-        Group.Barrier();
-        int step = InitialStep(nb, kc), localMax = 0;
-        for (int j = tid; j < kc; j += threads)
-        {
-            int start = InitialStart(j, nb, kc, step);
-            int size = InitialStart(j + 1, nb, kc, step) - start;
-            chunkStart[j] = start;
-            chunkSize[j] = size;
-            localMax = IntrinsicMath.Max(localMax, size);
-        }
-        Atomic.Max(ref scratch[Reductions.MaxWarps], localMax);
-        Group.Barrier();
-        int maxSize = scratch[Reductions.MaxWarps];
+        int kc = a.Chunks, bk = a.BlockSizeK, h = b.Head;
+        int maxSize = InitialChunks(b.MiddleBlocks, kc, chunkStart, chunkSize, scratch);
 
         var q4 = q.Cast<Float4>();
         int hd4 = a.HeadDim / 4;
-        int sampled = (blockLength + a.BlockStrideQ - 1) / a.BlockStrideQ;
+        int sampled = (b.Length + a.BlockStrideQ - 1) / a.BlockStrideQ;
         int tiles = (sampled + QueryTile - 1) / QueryTile;
-        int middleEnd = p - a.Window;
+        int middleEnd = b.Horizon - a.Window;
         int candidates = 2 * kc;
         while (maxSize > 1)
         {
@@ -163,7 +254,7 @@ public static class MaskEstimation
                     var value = Float4.Zero;
                     if (qi < sampled)
                     {
-                        int t = blockStart + SampledQuery(qi, blockLength, a.BlockStrideQ);
+                        int t = b.Start + SampledQuery(qi, b.Length, a.BlockStrideQ);
                         value = q4[((long)t * a.Heads + h) * hd4 + d4];
                     }
                     qTile[i * TileRow + d4] = value;
@@ -171,23 +262,21 @@ public static class MaskEstimation
                 for (int i = tid; i < QueryTile; i += threads)
                 {
                     int qi = tile * QueryTile + i;
-                    qVisible[i] = qi < sampled ? a.StartPos + blockStart + SampledQuery(qi, blockLength, a.BlockStrideQ) + 1 : 0;
+                    qVisible[i] = qi < sampled ? a.StartPos + b.Start + SampledQuery(qi, b.Length, a.BlockStrideQ) + 1 : 0;
                 }
                 Group.Barrier();
                 for (int c = tid; c < candidates; c += threads)
                 {
-                    int parent = c / 2, half = chunkSize[parent] / 2;
-                    int start = chunkStart[parent] + (c & 1) * half;
-                    int size = (c & 1) == 0 ? half : chunkSize[parent] - half;
+                    int size = BranchSize(c, chunkSize);
                     float best = tile == 0 ? float.NegativeInfinity : BitConverter.Int32BitsToSingle(keys[c]);
                     if (size > 0)
                     {
-                        int keyBase = (first + start + size / 2) * bk;           // centre block of the branch
+                        int keyBase = (b.First + BranchStart(c, chunkStart, chunkSize) + size / 2) * bk;   // centre block of the branch
                         for (int kk = a.BlockStrideK - 1; kk < bk; kk += a.BlockStrideK)
                         {
                             int key = keyBase + kk;
                             if (key < middleEnd)                                // else masked for every query
-                                best = ScoreKey<T, TElement>(qTile, qVisible, kCache, KvLayout.Row(key, g, a.KvHeads) * a.HeadDim, hd4, key, a.Window, best);
+                                best = ScoreKey<T, TElement>(qTile, qVisible, kCache, KvLayout.Row(key, b.KvHead, a.KvHeads) * a.HeadDim, hd4, key, a.Window, best);
                         }
                     }
                     keys[c] = tile < tiles - 1 ? BitConverter.SingleToInt32Bits(best)
@@ -195,39 +284,10 @@ public static class MaskEstimation
                 }
                 Group.Barrier();
             }
-
-            // keep the kc best branches, in position order
-            TopK.SelectInOrder(keys, slots, scratch, candidates, kc);
-            for (int c = tid; c < candidates; c += threads)
-            {
-                int slot = slots[c];
-                if (slot >= 0)
-                {
-                    int parent = c / 2, half = chunkSize[parent] / 2;
-                    keys[slot] = chunkStart[parent] + (c & 1) * half;
-                    keys[MaxChunks + slot] = (c & 1) == 0 ? half : chunkSize[parent] - half;
-                }
-            }
-            Group.Barrier();
-            for (int j = tid; j < kc; j += threads)
-            {
-                chunkStart[j] = keys[j];
-                chunkSize[j] = keys[MaxChunks + j];
-            }
-            Group.Barrier();
+            KeepBest(keys, slots, scratch, histogram, chunkStart, chunkSize, kc);
             maxSize = (maxSize + 1) / 2;
         }
-
-        // the non-empty chunks are single key blocks, already in position order
-        for (int j = tid; j < kc; j += threads)
-            slots[j] = chunkSize[j] > 0 ? 1 : 0;
-        Group.Barrier();
-        int count = TopK.CompactInOrder(slots, scratch, kc);
-        for (int j = tid; j < kc; j += threads)
-            if (slots[j] >= 0)
-                indices[outBase + slots[j]] = (first + chunkStart[j]) * bk;
-        if (tid == 0)
-            counts[row] = count;
+        WriteKept(a, b, chunkStart, chunkSize, slots, scratch, indices, counts);
     }
 
     // max over the tile's queries of q·key (Float4.DotExact: products and sums rounded in dimension order), queries that see the key only

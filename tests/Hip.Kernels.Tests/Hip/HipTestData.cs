@@ -8,9 +8,14 @@ namespace Hip.Kernels.Tests.Hip;
 /// <summary>The HiP kernels on the shared test accelerator, small options and random attention inputs.</summary>
 internal static class HipTestData
 {
-    private static readonly Lazy<HipKernelSet> s_kernels = new(() => new HipKernelSet(TestGpu.Gpu.Accelerator));
+    private static readonly Lazy<HipKernelSet> s_kernels = new(() => new HipKernelSet(TestGpu.Gpu.Accelerator, tensorCores: false));
+    private static readonly Lazy<HipKernelSet> s_tensorCoreKernels = new(() => new HipKernelSet(TestGpu.Gpu.Accelerator, tensorCores: true));
 
+    /// <summary>The SIMT kernels (on CUDA too: the tests compare them with the references exactly).</summary>
     public static HipKernelSet Kernels => s_kernels.Value;
+
+    /// <summary>The set whose F16 masks are scored on tensor cores (the CPU accelerator emulates mma.sync).</summary>
+    public static HipKernelSet TensorCoreKernels => s_tensorCoreKernels.Value;
     public static Accelerator Accelerator => TestGpu.Gpu.Accelerator;
 
     /// <summary>Tiny HiP settings: Kc = 8 key blocks of 2, sink 4, window 8, query blocks of 8 scored by every 2nd query.</summary>
@@ -54,14 +59,14 @@ internal static class HipTestData
     }
 
     /// <summary>The mask from the kernel: indices [heads, queryBlocks, chunks], counts [heads, queryBlocks].</summary>
-    public static (int[] Indices, int[] Counts) GpuMask(Layer x, HipAttentionOptions options)
+    public static (int[] Indices, int[] Counts) GpuMask(Layer x, HipAttentionOptions options, HipKernelSet? kernels = null)
     {
         int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
         using var q = Accelerator.Allocate1D(x.Q);
         using var kv = x.Upload();
         using var indices = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows * options.Chunks).ToArray());
         using var counts = Accelerator.Allocate1D(Enumerable.Repeat(-7, rows).ToArray());
-        Kernels.EstimateMask(q.View, kv.Layer, indices.View, counts.View, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
+        (kernels ?? Kernels).EstimateMask(q.View, kv.Layer, indices.View, counts.View, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
         TestGpu.ThrowIfFaulted();
         return (indices.GetAsArray1D(), counts.GetAsArray1D());
     }
