@@ -22,7 +22,7 @@ public sealed record EngineOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
     /// <summary>How the KV cache stores keys and values: F16 (half the memory; float32 arithmetic) or F32 (exact, for golden tests).</summary>
     public KvPrecision KvPrecision { get; init; } = KvPrecision.F16;
-    /// <summary>Most prompt tokens per forward pass; null picks 512 on CUDA, 32 on the CPU accelerator.</summary>
+    /// <summary>Most prompt tokens per forward pass; null picks 4096 on CUDA (larger GEMMs and mask launches; measured in docs/benchmarks.md), 32 on the CPU accelerator.</summary>
     public int? PrefillChunk { get; init; }
     /// <summary>
     /// KV caches kept for prefix reuse: each holds a whole context, and a request reuses the longest matching prefix

@@ -57,7 +57,7 @@ public sealed class InferenceEngine : IDisposable
             ? s : Path.GetFileNameWithoutExtension(path);
         var config = source.Config;
         int context = options.ContextLength ?? config.ContextLength;
-        _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 512 : 32);
+        _prefillChunk = options.PrefillChunk ?? (gpu.IsCuda ? 4096 : 32);
         int maxBatch = Math.Min(_prefillChunk, context);
         CheckMemory(path, source, gpu, context, maxBatch, options);
         var kernels = gpu.Kernels;
@@ -95,7 +95,7 @@ public sealed class InferenceEngine : IDisposable
             throw new InvalidOperationException(
                 $"'{path}' needs {Gib(needed)} on {gpu.Description} (weights {Gib(weights)}, KV cache {Gib(kv)} for " +
                 $"{options.PrefixCacheSlots} slot(s) × {context} positions, activations {Gib(scratch)}), but {Gib(available)} is available: " +
-                "lower EngineOptions.ContextLength or PrefixCacheSlots, or use a smaller or more quantized model file.");
+                $"lower EngineOptions.ContextLength, PrefixCacheSlots or PrefillChunk (now {maxBatch} tokens a forward pass), or use a smaller or more quantized model file.");
     }
 
     private static string Gib(long bytes) => $"{bytes / (1024.0 * 1024 * 1024):F2} GiB";
