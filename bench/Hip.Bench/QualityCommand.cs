@@ -21,6 +21,7 @@ internal sealed class QualityCommand : Command
     private readonly Option<int> _queryBlocks = BenchCommandLine.Option("--query-blocks", 4, "Query blocks evaluated (the last ones).");
     private readonly Option<int> _threads = BenchCommandLine.Option("--threads", Environment.ProcessorCount, "CPU threads.");
     private readonly Option<bool> _timings = new("--timings") { Description = "Add the (varying) seconds to the JSON." };
+    private readonly Option<bool> _halfMaskQueries = new("--half-mask-queries") { Description = "Score the mask with fp16-rounded queries, as the tensor-core mask kernel on CUDA does." };
     private readonly Option<string?> _model = new("--model") { Description = "--dataset model: the model file (default: models/stories260K/stories260K.gguf)." };
     private readonly Option<string?> _text = new("--text") { Description = "--dataset model: a text file to prefill (default: a built-in story, repeated to fill the context)." };
     private readonly Option<int?> _layer = new("--layer") { Description = "--dataset model: the layer evaluated (default: the middle one)." };
@@ -37,7 +38,7 @@ internal sealed class QualityCommand : Command
         "every middle block (JSON \"prunes\": false); --k 32 --window 64 --sink 16 --block-size-q 32 make HiP prune.")
     {
         Options.Add(_dataset);
-        foreach (var option in new Option[] { _context, _heads, _kvHeads, _headDim, _seed, _queryBlocks, _threads, _timings, _model, _text, _layer,
+        foreach (var option in new Option[] { _context, _heads, _kvHeads, _headDim, _seed, _queryBlocks, _threads, _timings, _halfMaskQueries, _model, _text, _layer,
                      _needles, _needleWidth, _needleStrength, _walkCorrelation, _queryStrength })
             Options.Add(option);
         _hip.AddTo(this);
@@ -84,7 +85,8 @@ internal sealed class QualityCommand : Command
         var data = dataset.Create(shape, queries, seed);
         double generateSeconds = watch.Elapsed.TotalSeconds;
         var timings = new QualityEvaluation.Timings();
-        var results = QualityEvaluation.Evaluate(data, shape, options, threads, timings);
+        bool halfMaskQueries = c.GetValue(_halfMaskQueries);
+        var results = QualityEvaluation.Evaluate(data, shape, options, threads, timings, halfMaskQueries);
 
         var report = new Dictionary<string, object>
         {
@@ -95,6 +97,7 @@ internal sealed class QualityCommand : Command
             ["kvHeads"] = shape.KvHeads,
             ["headDim"] = shape.HeadDim,
             ["seed"] = seed,
+            ["maskQueries"] = halfMaskQueries ? "fp16 (as the tensor-core mask)" : "float",
             ["queries"] = queries,
             ["evaluated"] = $"{shape.Heads} heads x {results.Count / shape.Heads} query blocks (the last ones)",
             ["options"] = options,

@@ -32,9 +32,13 @@ internal static class QualityEvaluation
         }
     }
 
-    public static List<BlockResult> Evaluate(AttentionLayerData data, AttentionShape shape, HipAttentionOptions options, int threads, Timings timings)
+    /// <param name="halfMaskQueries">Score the mask with the queries rounded to fp16, as the tensor-core mask kernel
+    /// (<see cref="MaskEstimationTc"/>) does; the attention itself keeps the float queries.</param>
+    public static List<BlockResult> Evaluate(AttentionLayerData data, AttentionShape shape, HipAttentionOptions options, int threads, Timings timings,
+        bool halfMaskQueries = false)
     {
         int queries = data.Q.Length / (shape.Heads * shape.HeadDim);
+        float[] maskQueries = halfMaskQueries ? Array.ConvertAll(data.Q, x => (float)(Half)x) : data.Q;
         var args = MaskEstimation.Args.Create(queries, shape.Heads, shape.KvHeads, shape.HeadDim, data.FirstQueryPosition, options);
         // the references read the KV-cache block layout; the data set is head-major
         var blockKeys = KvLayoutConversion.ToBlocks(data.K, shape.KvHeads, shape.Context, shape.HeadDim);
@@ -45,11 +49,11 @@ internal static class QualityEvaluation
                 work.Add((h, m));
         var results = new BlockResult[work.Count];
         Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => results[i] = EvaluateBlock(data, blockKeys, blockValues, shape, options, args, work[i].Head, work[i].Block, timings));
+            i => results[i] = EvaluateBlock(data, maskQueries, blockKeys, blockValues, shape, options, args, work[i].Head, work[i].Block, timings));
         return results.ToList();
     }
 
-    private static BlockResult EvaluateBlock(AttentionLayerData data, float[] blockKeys, float[] blockValues, AttentionShape shape, HipAttentionOptions options,
+    private static BlockResult EvaluateBlock(AttentionLayerData data, float[] maskQueries, float[] blockKeys, float[] blockValues, AttentionShape shape, HipAttentionOptions options,
         MaskEstimation.Args args, int h, int m, Timings timings)
     {
         int d = shape.HeadDim, bk = options.BlockSizeK, kc = options.Chunks;
@@ -61,7 +65,7 @@ internal static class QualityEvaluation
         // HiP's mask for this (head, query block)
         long start = Stopwatch.GetTimestamp();
         var selected = new int[kc];
-        int count = MaskEstimation.ReferenceBlock(data.Q, blockKeys, selected, args, h, m);
+        int count = MaskEstimation.ReferenceBlock(maskQueries, blockKeys, selected, args, h, m);
         long maskTicks = Stopwatch.GetTimestamp() - start, hipTicks = 0;
         start = Stopwatch.GetTimestamp();
 

@@ -13,7 +13,7 @@ public sealed class BenchCommandLineTests
     // Every option each command took before System.CommandLine (eng/*.sh, bench/*.py and docs use them): none may go.
     public static readonly TheoryData<string, string[]> OptionsToKeep = new()
     {
-        { "quality", ["--dataset", "--context", "--heads", "--kv-heads", "--head-dim", "--seed", "--query-blocks", "--threads", "--timings",
+        { "quality", ["--dataset", "--context", "--heads", "--kv-heads", "--head-dim", "--seed", "--query-blocks", "--threads", "--timings", "--half-mask-queries",
             "--model", "--text", "--layer", "--needles", "--needle-width", "--needle-strength", "--walk-correlation", "--query-strength", .. s_hipOptions] },
         { "attention", ["--method", "--phase", "--context", "--heads", "--kv-heads", "--head-dim", "--device", "--kv", "--warmup", "--runs", "--check", .. s_hipOptions] },
         { "generate", ["--model", "--synthetic", "--type", "--cache", "--context", "--attention", "--kv", "--decode-steps", "--prefill-limit",
@@ -118,6 +118,7 @@ public sealed class BenchCommandLineTests
     // the command lines of eng/gpu-check.sh, eng/gpu-bench.sh, eng/gpu-generate.sh, README.md and docs/benchmarks.md
     [Theory]
     [InlineData("quality --dataset needles --context 16384")]
+    [InlineData("quality --dataset needles --context 16384 --half-mask-queries")]
     [InlineData("quality --dataset model --context 512 --k 32 --window 64 --sink 16 --block-size-q 32")]
     [InlineData("attention --method hip --phase prefill --context 8192 --warmup 1 --runs 5")]
     [InlineData("attention --method dense --phase decode --context 1048576 --warmup 3 --runs 20")]
