@@ -9,11 +9,24 @@ public sealed partial class KernelSet
 {
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash64;
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash128;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense64;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense128;
     private MemoryBuffer1D<int, Stride1D.Dense>? _flashNoMask;   // the mask arguments of the dense mode (never read)
 
-    /// <summary>Queries per group and KV head of <see cref="FlashAttentionPrefill"/>: 16 on the CPU accelerator, up to 128 on CUDA (8 warps a group).</summary>
-    public int FlashQueryTile(int heads, int kvHeads) =>
-        _accelerator.AcceleratorType == AcceleratorType.Cuda ? FlashAttention.WarpQueries * Math.Max(1, 8 / (heads / kvHeads)) : FlashAttention.WarpQueries;
+    // HIP_FLASH_PREFETCH=0 keeps dense groups of 256 threads on the kernel without the register prefetch (for measurements)
+    private static readonly bool FlashPrefetch = Environment.GetEnvironmentVariable("HIP_FLASH_PREFETCH")?.Trim() != "0";
+
+    /// <summary>
+    /// Queries per group and KV head of <see cref="FlashAttentionPrefill"/>: 16 on the CPU accelerator, up to 128 on CUDA
+    /// (8 warps a group); HIP_FLASH_QUERY_TILE (a multiple of 16) sets it for measurements.
+    /// </summary>
+    public int FlashQueryTile(int heads, int kvHeads)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("HIP_FLASH_QUERY_TILE"), out int tile) && tile >= FlashAttention.WarpQueries
+            && tile % FlashAttention.WarpQueries == 0 && tile / FlashAttention.WarpQueries * (heads / kvHeads) <= 32)
+            return tile;
+        return _accelerator.AcceleratorType == AcceleratorType.Cuda ? FlashAttention.WarpQueries * Math.Max(1, 8 / (heads / kvHeads)) : FlashAttention.WarpQueries;
+    }
 
     /// <summary>Compiles the tensor-core attention kernels now (they load on first use otherwise).</summary>
     public void PrepareFlashAttention()
@@ -22,6 +35,8 @@ public sealed partial class KernelSet
             return;
         _flash64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Kernel);
         _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Kernel);
+        _flashDense64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64DenseKernel);
+        _flashDense128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128DenseKernel);
         _flashNoMask = _accelerator.Allocate1D<int>(1);
     }
 
@@ -29,16 +44,20 @@ public sealed partial class KernelSet
     /// Dense causal attention on tensor cores: o [tokens, heads·headDim] (float32) from q [tokens, heads·headDim]
     /// (float32, un-scaled, positions startPos .. startPos + tokens − 1, RoPE applied) over one layer's F16 caches
     /// kCache, vCache [blocks, kvHeads, 64, headDim] (<see cref="KvLayout"/>) holding positions 0 .. startPos + tokens − 1.
-    /// headDim 64 or 128; heads / kvHeads at most 8.
+    /// headDim 64 or 128; heads / kvHeads at most 8. queryTile (a multiple of 16) overrides <see cref="FlashQueryTile"/>;
+    /// groups of 256 threads (queryTile · heads / kvHeads = 128) take the prefetching kernel.
     /// </summary>
     public void FlashAttentionPrefill(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale)
+        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale, int? queryTile = null)
     {
         CheckFlashShapes(nameof(FlashAttentionPrefill), q, kCache, vCache, o, tokens, heads, kvHeads, headDim, startPos);
         if (heads / kvHeads > 8)
             throw new NotSupportedException($"FlashAttentionPrefill: heads / kvHeads = {heads / kvHeads}; at most 8 query heads share a KV head here (one warp each per 16 queries). Use the SIMT attention for this model.");
         PrepareFlashAttention();
-        var args = FlashAttention.Args.Dense(tokens, heads, kvHeads, startPos, scale, FlashQueryTile(heads, kvHeads));
+        int tile = queryTile ?? FlashQueryTile(heads, kvHeads);
+        if (tile <= 0 || tile % FlashAttention.WarpQueries != 0 || tile / FlashAttention.WarpQueries * (heads / kvHeads) > 32)
+            throw new ArgumentOutOfRangeException(nameof(queryTile), tile, "FlashAttentionPrefill: the query tile must be a multiple of 16 with at most 32 warps a group (tile / 16 · heads / kvHeads).");
+        var args = FlashAttention.Args.Dense(tokens, heads, kvHeads, startPos, scale, tile);
         LaunchFlash(args, headDim, q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View);
     }
 
@@ -66,7 +85,10 @@ public sealed partial class KernelSet
         ArrayView<ushort> vCache, ArrayView<float> o, ArrayView<int> indices, ArrayView<int> counts)
     {
         var config = new KernelConfig(args.Groups, args.Warps * _accelerator.WarpSize);
-        (headDim == 64 ? _flash64 : _flash128)!(_stream, config, q, kCache, vCache, o, indices, counts, args);
+        var kernel = args.Mode == FlashAttention.ModeDense && args.Warps * _accelerator.WarpSize == FlashAttention.PrefetchThreads && FlashPrefetch
+            ? (headDim == 64 ? _flashDense64 : _flashDense128)
+            : (headDim == 64 ? _flash64 : _flash128);
+        kernel!(_stream, config, q, kCache, vCache, o, indices, counts, args);
         Mark(args.Mode == FlashAttention.ModeHip ? "Flash HiP" : "Flash dense");
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Runtime.Cuda;
 
 namespace Hip.Kernels;
 
@@ -28,13 +29,16 @@ public static partial class FlashAttention
     /// <summary>Queries a warp owns (the rows of one mma A fragment).</summary>
     public const int WarpQueries = 16;
 
+    /// <summary>Threads of a group of the dense prefetching kernels (HeadDim64DenseKernel, HeadDim128DenseKernel): 8 warps.</summary>
+    public const int PrefetchThreads = 256;
+
     /// <summary>Mode: dense causal attention.</summary>
     public const int ModeDense = 0;
 
     /// <summary>Mode: HiP sink + selected blocks + window.</summary>
     public const int ModeHip = 1;
 
-    private const int VStride = TileKeys / 2 + 4;     // words per transposed V row (padded: conflict-free B loads)
+    private const int VStride = TileKeys / 2 + 8;     // words per transposed V row (padded: conflict-free 8-byte B loads)
     private const int WindowFlag = 1 << 30;            // key code bit: the key belongs to the list's window part
     private const int PositionMask = WindowFlag - 1;
 
@@ -148,6 +152,78 @@ public static partial class FlashAttention
             return false;
         int key = code & PositionMask;
         return (code & WindowFlag) != 0 ? key >= windowStart && key <= position : key < windowStart;
+    }
+
+    private const float Log2E = 1.44269504088896341f;
+
+    // 2^x: ex2.approx on CUDA (what MathF.Exp lowers to after a multiply by log2 e), the library on the CPU
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Exp2(float x)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("ex2.approx.ftz.f32 %0, %1;", out float y, x);
+            return y;
+        }
+        return MathF.Pow(2f, x);
+    }
+
+    // whether any lane's flag is set (warp-uniform; every lane must call)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool RowMaxMoved(bool moved)
+    {
+        int any = moved ? 1 : 0;
+        for (int offset = 1; offset < 32; offset *= 2)
+            any |= Warp.ShuffleXor(any, offset);
+        return any != 0;
+    }
+
+    // one 16-byte unit (u) of list entry e's K or V row, zero for an entry that reads nothing
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Bits128 LoadUnit(Args a, ArrayView<int> indices, KeyList list, ArrayView<Bits128> cache, int kvHead, int e, int units, int u)
+    {
+        int code = KeyCode(a, indices, list, e);
+        return code >= 0 ? cache[KvLayout.Row(code & PositionMask, kvHead, a.KvHeads) * units + u] : default;
+    }
+
+    // B fragments as one 8-byte shared load: in every 8-word group of a K row (one k-step) and of a transposed V row
+    // (16 keys) the words are stored in the order 0, 4, 1, 5, 2, 6, 3, 7, so lane t's pair (word t, word t + 4) is
+    // adjacent at 2t; rows are padded to 8 mod 32 words, which keeps a half-warp's 8-byte loads on distinct banks.
+
+    /// <summary>Column of key pair kp in a transposed V row (the 0, 4, 1, 5, 2, 6, 3, 7 order in groups of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PairColumn(int kp)
+    {
+        int i = kp & 7;
+        return (kp & ~7) + (i < 4 ? 2 * i : 2 * i - 7);
+    }
+
+    // one k-step of a K row (a, b: its two 16-byte units, words 0..3 and 4..7) in the interleaved order, at ks16[at], ks16[at + 1]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreKStep(ArrayView<Bits128> ks16, int at, Bits128 a, Bits128 b)
+    {
+        ks16[at] = new Bits128 { X = a.X, Y = b.X, Z = a.Y, W = b.Y };
+        ks16[at + 1] = new Bits128 { X = a.Z, Y = b.Z, Z = a.W, W = b.W };
+    }
+
+    // c += A·B with B's two registers from one 8-byte shared load
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MmaB(ref float c0, ref float c1, ref float c2, ref float c3, uint a0, uint a1, uint a2, uint a3, Bits64 b) =>
+        Mma.MmaF16(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b.X, b.Y);
+
+    // the transposed V tile: dims 8u .. 8u + 7 (x, y: one 16-byte unit of keys 2kp and 2kp + 1) as key pairs, rows
+    // 8u .. 8u + 7 of column PairColumn(kp) (at = 8u · VStride + that column): key 2kp low, 2kp + 1 high
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePairs(ArrayView<uint> vt, int at, Bits128 x, Bits128 y)
+    {
+        vt[at] = (x.X & 0xFFFFu) | (y.X << 16);
+        vt[at + VStride] = (x.X >> 16) | (y.X & 0xFFFF0000u);
+        vt[at + 2 * VStride] = (x.Y & 0xFFFFu) | (y.Y << 16);
+        vt[at + 3 * VStride] = (x.Y >> 16) | (y.Y & 0xFFFF0000u);
+        vt[at + 4 * VStride] = (x.Z & 0xFFFFu) | (y.Z << 16);
+        vt[at + 5 * VStride] = (x.Z >> 16) | (y.Z & 0xFFFF0000u);
+        vt[at + 6 * VStride] = (x.W & 0xFFFFu) | (y.W << 16);
+        vt[at + 7 * VStride] = (x.W >> 16) | (y.W & 0xFFFF0000u);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,22 +5,33 @@ ILGPU 1.5.3 does not unroll loops, so register fragments (Q, S, O) are plain loc
 writes them out. Run: python3 FlashAttention.gen.py > FlashAttention.Generated.cs
 """
 
-def kernel(d):
+def kernel(d, prefetch=False):
+    """prefetch: the dense-only form for groups of exactly PrefetchThreads threads, which loads the next K/V tile into
+    registers while the current one is multiplied (one group fits an SM: the loads would otherwise stall it)."""
     ks = d // 16          # k-steps of S = Q·Kᵀ
     on = d // 8           # n-tiles of O
-    kstr = d // 2 + 4     # words per shared K row (padded: conflict-free B loads)
+    kstr = d // 2 + 8     # words per shared K row (padded to 8 mod 32: conflict-free 8-byte B loads)
+    units = d // 8        # 16-byte units per K/V row
+    steps = d // 16       # k-steps per K row: two units each
     L = []
     w = L.append
-    w(f"    /// <summary>The kernel for head dimension {d}; see <see cref=\"Args\"/> for the launch.</summary>")
-    w(f"    public static void HeadDim{d}Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,")
+    name = f"HeadDim{d}DenseKernel" if prefetch else f"HeadDim{d}Kernel"
+    if prefetch:
+        w(f"    /// <summary>Dense mode, head dimension {d}, groups of <see cref=\"PrefetchThreads\"/> threads: the next tile's K/V are loaded")
+        w(f"    /// into registers while the current tile is multiplied. See <see cref=\"Args\"/> for the launch.</summary>")
+    else:
+        w(f"    /// <summary>The kernel for head dimension {d}; see <see cref=\"Args\"/> for the launch.</summary>")
+    w(f"    public static void {name}(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,")
     w(f"        ArrayView<int> indices, ArrayView<int> counts, Args a)")
     w("    {")
-    w(f"        const int D = {d}, Words = D / 2, KStride = {kstr};")
-    w(f"        var ks = SharedMemory.Allocate<uint>(TileKeys * KStride);        // K tile [64 keys, D halves], padded rows")
-    w(f"        var vt = SharedMemory.Allocate<uint>(D * VStride);               // V tile transposed [D, 64 keys] as key pairs")
+    w(f"        const int D = {d}, Units = {units}, Steps = {steps}, KStride = {kstr};")
+    w(f"        var ks16 = SharedMemory.Allocate<Bits128>(TileKeys * KStride / 4);   // K tile [64 keys, D halves], padded, interleaved k-steps")
+    w(f"        var ks64 = ks16.Cast<Bits64>();")
+    w(f"        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);       // V tile transposed [D, 64 keys] as key pairs")
+    w(f"        var vt = vt64.Cast<uint>();")
     w(f"        var codes = SharedMemory.Allocate<int>(TileKeys);                // key code per tile column (see KeyCode)")
-    w("        var k32 = kCache.Cast<uint>();")
-    w("        var v32 = vCache.Cast<uint>();")
+    w("        var k16 = kCache.Cast<Bits128>();")
+    w("        var v16 = vCache.Cast<Bits128>();")
     w("        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;")
     w("        var tile = TileOf(a, Grid.IdxX, warp);")
     w("        int h = tile.Head, t0 = tile.Token;")
@@ -30,34 +41,67 @@ def kernel(d):
     w("        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;")
     w("        bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;")
     w("        long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;")
-    w("        // Q fragments (A of S = Q·Kᵀ), pre-scaled fp16: k-step kk holds dims 16kk .. 16kk + 15")
+    w("        // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15")
+    w("        float scale2 = a.Scale * Log2E;")
     for kk in range(ks):
-        w(f"        uint q{kk}a = real0 ? LoadQ(q, qRow0 + {16*kk} + 2 * t, a.Scale) : 0u, q{kk}b = real1 ? LoadQ(q, qRow1 + {16*kk} + 2 * t, a.Scale) : 0u;")
-        w(f"        uint q{kk}c = real0 ? LoadQ(q, qRow0 + {16*kk+8} + 2 * t, a.Scale) : 0u, q{kk}d = real1 ? LoadQ(q, qRow1 + {16*kk+8} + 2 * t, a.Scale) : 0u;")
+        w(f"        uint q{kk}a = real0 ? LoadQ(q, qRow0 + {16*kk} + 2 * t, scale2) : 0u, q{kk}b = real1 ? LoadQ(q, qRow1 + {16*kk} + 2 * t, scale2) : 0u;")
+        w(f"        uint q{kk}c = real0 ? LoadQ(q, qRow0 + {16*kk+8} + 2 * t, scale2) : 0u, q{kk}d = real1 ? LoadQ(q, qRow1 + {16*kk+8} + 2 * t, scale2) : 0u;")
     w("        // O accumulators: n-tile n holds dims 8n .. 8n + 7 (c0, c1: row g; c2, c3: row g + 8)")
     for n in range(on):
         w(f"        float o{n}0 = 0f, o{n}1 = 0f, o{n}2 = 0f, o{n}3 = 0f;")
     w("        float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;")
     w("        var list = KeyListOf(a, indices, counts, tile);")
-    w("        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)")
-    w("        {")
-    w("            for (int i = tid; i < TileKeys; i += threads)")
-    w("                codes[i] = KeyCode(a, indices, list, e0 + i);")
-    w("            Group.Barrier();")
-    w("            for (int i = tid; i < TileKeys * Words; i += threads)")
-    w("            {")
-    w("                int r = i / Words, c = i % Words, code = codes[r];")
-    w("                ks[r * KStride + c] = code >= 0 ? k32[KvLayout.Row(code & PositionMask, tile.KvHead, a.KvHeads) * Words + c] : 0u;")
-    w("            }")
-    w("            for (int i = tid; i < TileKeys / 2 * Words; i += threads)")
-    w("            {")
-    w("                int kp = i / Words, c = i % Words, code0 = codes[2 * kp], code1 = codes[2 * kp + 1];")
-    w("                uint x = code0 >= 0 ? v32[KvLayout.Row(code0 & PositionMask, tile.KvHead, a.KvHeads) * Words + c] : 0u;")
-    w("                uint y = code1 >= 0 ? v32[KvLayout.Row(code1 & PositionMask, tile.KvHead, a.KvHeads) * Words + c] : 0u;")
-    w("                vt[2 * c * VStride + kp] = (x & 0xFFFFu) | (y << 16);")
-    w("                vt[(2 * c + 1) * VStride + kp] = (x >> 16) | (y & 0xFFFF0000u);")
-    w("            }")
-    w("            Group.Barrier();")
+    if prefetch:
+        kper = 64 * steps // 256
+        vper = 32 * units // 256
+        w("        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu")
+        for n in range(kper):
+            w(f"        int kr{n} = (tid + {n * 256}) / Steps, kc{n} = (tid + {n * 256}) % Steps;")
+        for n in range(vper):
+            w(f"        int vp{n} = (tid + {n * 256}) % (TileKeys / 2), vu{n} = (tid + {n * 256}) / (TileKeys / 2);")
+        w("        for (int i = tid; i < TileKeys; i += threads)")
+        w("            codes[i] = KeyCode(a, indices, list, i);")
+        def tile_loads(indent, declare, base):
+            """the prefetch registers of the tile starting at list entry base (declare: first use)"""
+            t = "Bits128 " if declare else ""
+            for n in range(kper):
+                w(f"{indent}{t}pk{n}a = LoadUnit(a, indices, list, k16, tile.KvHead, {base}kr{n}, Units, 2 * kc{n});")
+                w(f"{indent}{t}pk{n}b = LoadUnit(a, indices, list, k16, tile.KvHead, {base}kr{n}, Units, 2 * kc{n} + 1);")
+            for n in range(vper):
+                w(f"{indent}{t}pv{n}x = LoadUnit(a, indices, list, v16, tile.KvHead, {base}2 * vp{n}, Units, vu{n});")
+                w(f"{indent}{t}pv{n}y = LoadUnit(a, indices, list, v16, tile.KvHead, {base}2 * vp{n} + 1, Units, vu{n});")
+        tile_loads("        ", True, "")
+        w("        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)")
+        w("        {")
+        w("            // the prefetched tile into shared memory, then the next one's loads in flight during the mma")
+        for n in range(kper):
+            w(f"            StoreKStep(ks16, kr{n} * (KStride / 4) + 2 * kc{n}, pk{n}a, pk{n}b);")
+        for n in range(vper):
+            w(f"            StorePairs(vt, 8 * vu{n} * VStride + PairColumn(vp{n}), pv{n}x, pv{n}y);")
+        w("            Group.Barrier();")
+        w("            int next = e0 + TileKeys;")
+        tile_loads("            ", False, "next + ")
+    else:
+        w("        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)")
+        w("        {")
+        w("            for (int i = tid; i < TileKeys; i += threads)")
+        w("                codes[i] = KeyCode(a, indices, list, e0 + i);")
+        w("            Group.Barrier();")
+        w("            // K rows as 16-byte units; V transposed into key pairs, a warp's lanes on 32 consecutive pairs (conflict-free stores)")
+        w("            for (int i = tid; i < TileKeys * Steps; i += threads)")
+        w("            {")
+        w("                int r = i / Steps, c = i % Steps, code = codes[r];")
+        w("                long row = code >= 0 ? KvLayout.Row(code & PositionMask, tile.KvHead, a.KvHeads) * Units + 2 * c : -1;")
+        w("                StoreKStep(ks16, r * (KStride / 4) + 2 * c, row >= 0 ? k16[row] : default, row >= 0 ? k16[row + 1] : default);")
+        w("            }")
+        w("            for (int i = tid; i < TileKeys / 2 * Units; i += threads)")
+        w("            {")
+        w("                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2), code0 = codes[2 * kp], code1 = codes[2 * kp + 1];")
+        w("                var x = code0 >= 0 ? v16[KvLayout.Row(code0 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;")
+        w("                var y = code1 >= 0 ? v16[KvLayout.Row(code1 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;")
+        w("                StorePairs(vt, 8 * u * VStride + PairColumn(kp), x, y);")
+        w("            }")
+        w("            Group.Barrier();")
     w("            // warp-uniform: dense mode skips tiles wholly after the warp's last query")
     w("            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))")
     w("            {")
@@ -65,12 +109,16 @@ def kernel(d):
         w(f"                float s{j}0 = 0f, s{j}1 = 0f, s{j}2 = 0f, s{j}3 = 0f;")
     for kk in range(ks):
         for j in range(8):
-            w(f"                Mma.MmaF16(ref s{j}0, ref s{j}1, ref s{j}2, ref s{j}3, q{kk}a, q{kk}b, q{kk}c, q{kk}d, ks[({8*j} + g) * KStride + {8*kk} + t], ks[({8*j} + g) * KStride + {8*kk+4} + t]);")
-    w("                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞")
+            w(f"                MmaB(ref s{j}0, ref s{j}1, ref s{j}2, ref s{j}3, q{kk}a, q{kk}b, q{kk}c, q{kk}d, ks64[({8*j} + g) * (KStride / 2) + {4*kk} + t]);")
+    w("                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile")
+    w("                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)")
+    w("                if (a.Mode == ModeHip || e0 + TileKeys - 1 > a.StartPos + t0)")
+    w("                {")
     for j in range(8):
-        w(f"                int ca{j} = codes[{8*j} + 2 * t], cb{j} = codes[{8*j+1} + 2 * t];")
-        w(f"                s{j}0 = Visible(ca{j}, pos0, ws0) ? s{j}0 : float.NegativeInfinity; s{j}1 = Visible(cb{j}, pos0, ws0) ? s{j}1 : float.NegativeInfinity;")
-        w(f"                s{j}2 = Visible(ca{j}, pos1, ws1) ? s{j}2 : float.NegativeInfinity; s{j}3 = Visible(cb{j}, pos1, ws1) ? s{j}3 : float.NegativeInfinity;")
+        w(f"                    int ca{j} = codes[{8*j} + 2 * t], cb{j} = codes[{8*j+1} + 2 * t];")
+        w(f"                    s{j}0 = Visible(ca{j}, pos0, ws0) ? s{j}0 : float.NegativeInfinity; s{j}1 = Visible(cb{j}, pos0, ws0) ? s{j}1 : float.NegativeInfinity;")
+        w(f"                    s{j}2 = Visible(ca{j}, pos1, ws1) ? s{j}2 : float.NegativeInfinity; s{j}3 = Visible(cb{j}, pos1, ws1) ? s{j}3 : float.NegativeInfinity;")
+    w("                }")
     w("                // online softmax: the row max over the quad's lanes, then probabilities and rescaling")
     w("                float x0 = " + max_chain([f"s{j}0" for j in range(8)] + [f"s{j}1" for j in range(8)]) + ";")
     w("                float x1 = " + max_chain([f"s{j}2" for j in range(8)] + [f"s{j}3" for j in range(8)]) + ";")
@@ -78,23 +126,31 @@ def kernel(d):
     w("                x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));")
     w("                float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);")
     w("                float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0")
-    w("                float f0 = MathF.Exp(m0 - r0), f1 = MathF.Exp(m1 - r1);")
+    w("                // scores are in log2 units (q carries log2 e): exp2 is one instruction")
+    w("                float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);")
+    w("                bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved")
     w("                m0 = n0; m1 = n1;")
     for j in range(8):
-        w(f"                s{j}0 = MathF.Exp(s{j}0 - r0); s{j}1 = MathF.Exp(s{j}1 - r0); s{j}2 = MathF.Exp(s{j}2 - r1); s{j}3 = MathF.Exp(s{j}3 - r1);")
+        w(f"                s{j}0 = Exp2(s{j}0 - r0); s{j}1 = Exp2(s{j}1 - r0); s{j}2 = Exp2(s{j}2 - r1); s{j}3 = Exp2(s{j}3 - r1);")
     w("                l0 = l0 * f0 + " + " + ".join([f"s{j}0 + s{j}1" for j in range(8)]) + ";")
     w("                l1 = l1 * f1 + " + " + ".join([f"s{j}2 + s{j}3" for j in range(8)]) + ";")
+    w("                if (rescale)")
+    w("                {")
     for n in range(on):
-        w(f"                o{n}0 *= f0; o{n}1 *= f0; o{n}2 *= f1; o{n}3 *= f1;")
+        w(f"                    o{n}0 *= f0; o{n}1 *= f0; o{n}2 *= f1; o{n}3 *= f1;")
+    w("                }")
     w("                // O += P·V: P's accumulator fragments are A fragments of the next mma (keys 16kk .. 16kk + 15)")
     for kk in range(4):
         j0, j1 = 2 * kk, 2 * kk + 1
         w(f"                uint p{kk}a = Mma.PackHalf2(s{j0}0, s{j0}1), p{kk}b = Mma.PackHalf2(s{j0}2, s{j0}3), p{kk}c = Mma.PackHalf2(s{j1}0, s{j1}1), p{kk}d = Mma.PackHalf2(s{j1}2, s{j1}3);")
     for kk in range(4):
         for n in range(on):
-            w(f"                Mma.MmaF16(ref o{n}0, ref o{n}1, ref o{n}2, ref o{n}3, p{kk}a, p{kk}b, p{kk}c, p{kk}d, vt[({8*n} + g) * VStride + {8*kk} + t], vt[({8*n} + g) * VStride + {8*kk+4} + t]);")
+            w(f"                MmaB(ref o{n}0, ref o{n}1, ref o{n}2, ref o{n}3, p{kk}a, p{kk}b, p{kk}c, p{kk}d, vt64[({8*n} + g) * (VStride / 2) + {4*kk} + t]);")
     w("            }")
     w("            Group.Barrier();")
+    if prefetch:
+        w("            for (int i = tid; i < TileKeys; i += threads)   // the next tile's codes (masks), visible after the next barrier")
+        w("                codes[i] = KeyCode(a, indices, list, next + i);")
     w("        }")
     w("        l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);")
     w("        l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);")
@@ -130,4 +186,8 @@ print("{")
 print(kernel(64))
 print()
 print(kernel(128))
+print()
+print(kernel(64, prefetch=True))
+print()
+print(kernel(128, prefetch=True))
 print("}")

@@ -17,10 +17,14 @@ public sealed class FlashAttentionTests
     // Dense causal, kept tiny because the CPU accelerator emulates each mma with 32 warp shuffles: at d 64 one query
     // tile over 2 key tiles (the online softmax across tiles, the second tile diagonal); at d 128 a partial query tile
     // with 2 query heads sharing the KV head. Positions after the last key hold NaN, so reading or weighting them fails.
+    // prefetch: groups of 256 threads (query tile 128 / (heads / kvHeads)), the kernels that load the next K/V tile into
+    // registers during the current one (the CUDA default); at d 64 over 3 key tiles.
     [Theory]
-    [InlineData(64, 16, 1, 1, 60)]
-    [InlineData(128, 10, 2, 1, 20)]
-    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos)
+    [InlineData(64, 16, 1, 1, 60, false)]
+    [InlineData(128, 10, 2, 1, 20, false)]
+    [InlineData(64, 20, 2, 1, 120, true)]
+    [InlineData(128, 10, 2, 1, 20, true)]
+    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos, bool prefetch)
     {
         var (q, k, v) = RandomLayer(tokens, heads, kvHeads, headDim, startPos, out var kBits, out var vBits);
         var expected = new float[tokens * heads * headDim];
@@ -32,10 +36,10 @@ public sealed class FlashAttentionTests
         using var vBuffer = acc.Allocate1D(vBits);
         using var oBuffer = acc.Allocate1D(TestData.Poison(expected.Length));
         TestGpu.Kernels.FlashAttentionPrefill(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View,
-            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim));
+            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim), prefetch ? 128 / (heads / kvHeads) : null);
         TestGpu.ThrowIfFaulted();
 
-        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}");
+        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}{(prefetch ? " prefetch" : "")}");
     }
 
     // HiP: one query block of 16 per head, each with its own random selection of key blocks of 2
