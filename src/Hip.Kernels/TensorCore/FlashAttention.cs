@@ -16,7 +16,9 @@ namespace Hip.Kernels;
 /// Each warp owns 16 queries of one head: Q (pre-scaled, fp16) as mma A fragments in registers; per 64-key tile the group
 /// copies K (row-major) and V (transposed, so its B fragments are key pairs) to shared memory; S = Q·Kᵀ with
 /// <see cref="Mma.MmaF16"/>, the masks, an online softmax in registers (row max and sum over the lane quad), P rounded to
-/// fp16 as the A fragments of O += P·V. Accumulation in float32. The kernels are hand-unrolled per head dimension
+/// fp16 as the A fragments of O += P·V. Accumulation in float32. K/V tiles move as 16-byte global loads, B fragments as
+/// 8-byte shared loads (see <see cref="PairColumn"/>); the dense form for 8-warp groups (the CUDA default) loads the next
+/// tile into registers while the current one is multiplied. The kernels are hand-unrolled per head dimension
 /// (FlashAttention.Generated.cs, written by FlashAttention.gen.py).
 /// </summary>
 public static partial class FlashAttention
