@@ -43,25 +43,86 @@ public sealed partial class KernelSet
 
     /// <summary>
     /// y_i = x · W_iᵀ for several matrices that read the same x [rows, n] (q, k and v; gate and up): as <see cref="MatMul"/>
-    /// each, except that the decode form quantizes x to int8 once for all the matrices that take the int8 kernel.
+    /// each, except that the decode form quantizes x to int8 once for all the matrices that take the int8 kernel, and
+    /// multiplies up to three consecutive matrices of one block type in one launch (<see cref="MatVecTargets"/>).
     /// </summary>
     public void MatMul(ArrayView<float> x, int rows, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
     {
         ArrayView<int> quantized = default;
-        foreach (var (w, y) in products)
+        for (int i = 0; i < products.Length;)
         {
+            var (w, y) = products[i];
+            int count = Fusable(products, i, rows);
             if (rows < TiledMatMulMinRows && UsesInt8Activations(w))
             {
                 if (quantized.Length == 0 || quantized.Length != MatVecQ8.ScratchInts(rows, w.Cols))
                     quantized = QuantizeActivations(x, rows, w.Cols);
-                MatVecInt8(quantized, w, y, rows);
-                MarkMatMul(w);
+                MatVecInt8(quantized, products.Slice(i, count), rows);
+            }
+            else if (count > 1)
+            {
+                var first = products[i].W;
+                Blocks(first.Type).MatVec!(_stream, MatVecConfig(products.Slice(i, count), rows), x, Targets(products.Slice(i, count)), first.Cols);
+                MarkMatMul(products.Slice(i, count));
             }
             else
             {
                 MatMul(x, w, y, rows);
             }
+            i += count;
         }
+    }
+
+    /// <summary>Set to <c>0</c> to launch each decode mat-vec of q/k/v and gate/up on its own (for measurements).</summary>
+    public const string FusedMatVecVariable = "HIP_MATVEC_FUSED";
+
+    private static readonly bool FusedMatVec = Environment.GetEnvironmentVariable(FusedMatVecVariable)?.Trim() != "0";
+
+    // how many products from i on (1..3) one block mat-vec launch takes: the grouped decode kernels, one block type, one
+    // input width, the same activations (int8 or float)
+    private int Fusable(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int i, int rows)
+    {
+        var w = products[i].W;
+        if (!FusedMatVec || rows >= TiledMatMulMinRows || Variant != KernelVariant.Grouped || !w.HasBlockView)
+            return 1;
+        int count = 1;
+        while (count < 3 && i + count < products.Length)
+        {
+            var next = products[i + count].W;
+            if (!next.HasBlockView || next.Type != w.Type || next.Cols != w.Cols || UsesInt8Activations(next) != UsesInt8Activations(w))
+                break;
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>The launches <see cref="MatMul(ArrayView{float}, int, ReadOnlySpan{ValueTuple{DeviceMatrix, ArrayView{float}}})"/> makes of these products: products per launch, in order.</summary>
+    internal int[] MatVecLaunches(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
+    {
+        var launches = new List<int>();
+        for (int i = 0; i < products.Length; i += launches[^1])
+            launches.Add(Fusable(products, i, rows));
+        return [.. launches];
+    }
+
+    // the planes and outputs of up to three products (unused entries repeat the first, with no rows)
+    private static MatVecTargets Targets(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
+    {
+        var t = MatVecTargets.One(products[0].W.QuantPlane, products[0].W.ScalePlane, products[0].Y, products[0].W.Rows);
+        if (products.Length > 1)
+            (t.Q1, t.S1, t.Y1, t.M1) = (products[1].W.QuantPlane, products[1].W.ScalePlane, products[1].Y, products[1].W.Rows);
+        if (products.Length > 2)
+            (t.Q2, t.S2, t.Y2, t.M2) = (products[2].W.QuantPlane, products[2].W.ScalePlane, products[2].Y, products[2].W.Rows);
+        return t;
+    }
+
+    // a warp per row of all the products' rows, for each x row
+    private KernelConfig MatVecConfig(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
+    {
+        int total = 0;
+        foreach (var (w, _) in products)
+            total += w.Rows;
+        return new KernelConfig(new Index2D(CeilDiv(total, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
     }
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, float>? _rmsNormQ8;
@@ -88,10 +149,11 @@ public sealed partial class KernelSet
         _rmsNormQ8 ??= _accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, float>(RmsNormQ8.Kernel);
         _rmsNormQ8(_stream, new KernelConfig(rows, _rowGroup), x, weight, normed, xq.Cast<int>(), dx, sx, s16, dim, eps);
         Mark("RmsNorm+QuantizeQ8");
-        foreach (var (w, y) in products)
+        for (int i = 0; i < products.Length;)
         {
-            MatVecInt8(scratch, w, y, rows);
-            MarkMatMul(w);
+            int count = Fusable(products, i, rows);
+            MatVecInt8(scratch, products.Slice(i, count), rows);
+            i += count;
         }
     }
 
@@ -110,12 +172,13 @@ public sealed partial class KernelSet
     private ArrayView<int> Int8Scratch(int rows, int n) =>
         DeviceScratch.Grow(_accelerator, _stream, ref _int8Scratch, MatVecQ8.ScratchInts(rows, n), minimum: 1L << 16);
 
-    private void MatVecInt8(ArrayView<int> quantized, DeviceMatrix w, ArrayView<float> y, int rows)
+    // y_i = x · W_iᵀ for up to three products of one block type in one launch, x already quantized
+    private void MatVecInt8(ArrayView<int> quantized, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
     {
-        int n = w.Cols, m = w.Rows;
-        var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, n);
-        Blocks(w.Type).MatVecQ8!(_stream, new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1)),
-            xq, dx, sx, s16, w.QuantPlane, w.ScalePlane, y, n, m);
+        var w = products[0].W;
+        var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, w.Cols);
+        Blocks(w.Type).MatVecQ8!(_stream, MatVecConfig(products, rows), xq, dx, sx, s16, Targets(products), w.Cols);
+        MarkMatMul(products);
     }
 
     /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>
@@ -212,6 +275,16 @@ public sealed partial class KernelSet
             Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
     }
 
+    // one label for products launched together ("MatMul q4_K 4096x4096+1024x4096")
+    private void MarkMatMul(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
+    {
+        if (Profile is not { Active: true })
+            return;
+        var w = products[0].W;
+        string shapes = string.Join("+", products.ToArray().Select(p => $"{p.W.Rows}x{p.W.Cols}"));
+        Mark($"MatMul {w.Info.Name} {shapes}");
+    }
+
     /// <summary>The warp-per-output kernel (decode), reading w in its own type. Shapes as <see cref="MatMul"/>.</summary>
     public void MatVec(ArrayView<float> x, DeviceMatrix w, ArrayView<float> y, int rows)
     {
@@ -222,14 +295,13 @@ public sealed partial class KernelSet
             var kernels = Blocks(w.Type);
             if (UsesInt8Activations(w))
             {
-                MatVecInt8(QuantizeActivations(x, rows, n), w, y, rows);
+                MatVecInt8(QuantizeActivations(x, rows, n), [(w, y)], rows);
                 return;
             }
             if (Variant == KernelVariant.PerThread)
                 kernels.MatVecPerThread!(_stream, (Index1D)(rows * m), x, w.QuantPlane, w.ScalePlane, y, n, m);
             else
-                kernels.MatVec!(_stream, new KernelConfig(new Index2D(CeilDiv(m, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1)),
-                    x, w.QuantPlane, w.ScalePlane, y, n, m);
+                kernels.MatVec!(_stream, MatVecConfig([(w, y)], rows), x, MatVecTargets.One(w.QuantPlane, w.ScalePlane, y, m), n);
             return;
         }
         if (Variant == KernelVariant.PerThread)
@@ -320,15 +392,15 @@ public sealed partial class KernelSet
 
         /// <summary>Chunks (threads of the dequantizing kernels) in a row of <paramref name="cols"/> values.</summary>
         public int ChunksPerRow(int cols) => cols / ValuesPerBlock * Chunks;
-        public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVec;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<float>, MatVecTargets, int>? MatVec;
         public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
-        public Action<AcceleratorStream, KernelConfig, ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecQ8;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int>? MatVecQ8;
 
         /// <summary>Adds the int8-activation mat-vec (the grouped form only).</summary>
         public BlockKernels WithQ8<TDecoder>(Accelerator a, bool perThread) where TDecoder : struct, IQ8Decoder
         {
             if (!perThread)
-                MatVecQ8 = a.LoadKernel<ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
+                MatVecQ8 = a.LoadKernel<ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
             return this;
         }
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;
@@ -348,7 +420,7 @@ public sealed partial class KernelSet
             if (perThread)
                 kernels.MatVecPerThread = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(MatVecBlocks.PerThreadKernel<TDecoder>);
             else
-                kernels.MatVec = a.LoadKernel<ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>(MatVecBlocks.Kernel<TDecoder>);
+                kernels.MatVec = a.LoadKernel<ArrayView<float>, MatVecTargets, int>(MatVecBlocks.Kernel<TDecoder>);
             return kernels;
         }
     }

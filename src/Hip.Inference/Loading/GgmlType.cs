@@ -1,6 +1,9 @@
 namespace Hip.Inference;
 
-/// <summary>ggml tensor element types as numbered in GGUF files; only F32, F16, BF16 and Q8_0 are loaded.</summary>
+/// <summary>
+/// Every ggml tensor element type as numbered in GGUF files, so a file's table can be read and an unsupported type named
+/// in the error; the loadable ones are Hip.Kernels.WeightType (same numbers).
+/// </summary>
 public enum GgmlType : uint
 {
     F32 = 0,

@@ -10,16 +10,18 @@ namespace Hip.Kernels;
 /// </summary>
 internal static class MatVecBlocks
 {
-    // x: [rows, n]   w: [m, n] as blocks   y: [rows, m]
-    // Launch: grid (ceil(m / warpsPerGroup), rows), group (warpsPerGroup * warpSize, 1).
-    public static void Kernel<TDecoder>(ArrayView<float> x, ArrayView<UInt4> q, ArrayView<uint> s, ArrayView<float> y, int n, int m)
+    // x: [rows, n]   w_i: [m_i, n] as blocks   y_i: [rows, m_i], for the (up to three) matrices of t
+    // Launch: grid (ceil(t.Total / warpsPerGroup), rows), group (warpsPerGroup * warpSize, 1).
+    public static void Kernel<TDecoder>(ArrayView<float> x, MatVecTargets t, int n)
         where TDecoder : struct, IBlockDecoder
     {
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
-        int o = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
+        int global = Grid.IdxX * warpsPerGroup + Warp.WarpIdx;
         int r = Grid.IdxY;
+        t.Select(global, out var q, out var s, out var y, out int o, out int m);
+        bool valid = global < t.Total;
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
-        if (o < m)
+        if (valid)
         {
             var decoder = default(TDecoder);
             int chunks = decoder.Chunks, valuesPerBlock = decoder.ValuesPerBlock;
@@ -39,7 +41,7 @@ internal static class MatVecBlocks
                 acc0 += ChunkDot(decoder, q, qRow, s, sRow, x4, xRow, i, chunks, valuesPerBlock);
         }
         float acc = Reductions.WarpSum((acc0 + acc1) + (acc2 + acc3));
-        if (o < m && Warp.LaneIdx == 0)
+        if (valid && Warp.LaneIdx == 0)
             y[(long)r * m + o] = acc;
     }
 

@@ -80,16 +80,19 @@ internal static class MatVecQ8
         return (q0 & 0xFF) | ((q1 & 0xFF) << 8) | ((q2 & 0xFF) << 16) | (q3 << 24);
     }
 
-    // xq..s16: the quantized x (QuantizeKernel)   w: [m, n] as blocks   y: [rows, m]   n a multiple of the block size
-    // Launch: grid (ceil(m / warpsPerGroup), rows), group (warpsPerGroup * 32, 1).
-    public static void Kernel<TDecoder>(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16,
-        ArrayView<UInt4> q, ArrayView<uint> s, ArrayView<float> y, int n, int m)
+    // xq..s16: the quantized x (QuantizeKernel)   w_i: [m_i, n] as blocks   y_i: [rows, m_i] for the (up to three) matrices
+    // of t   n a multiple of the block size
+    // Launch: grid (ceil(t.Total / warpsPerGroup), rows), group (warpsPerGroup * 32, 1).
+    internal static void Kernel<TDecoder>(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16,
+        MatVecTargets t, int n)
         where TDecoder : struct, IQ8Decoder
     {
         int warps = Group.DimX / Warp.WarpSize, lane = Warp.LaneIdx, r = Grid.IdxY;
-        int o = Grid.IdxX * warps + Warp.WarpIdx;
+        int global = Grid.IdxX * warps + Warp.WarpIdx;
+        t.Select(global, out var q, out var s, out var y, out int o, out int m);
+        bool valid = global < t.Total;
         float acc0 = 0f, acc1 = 0f;
-        if (o < m)
+        if (valid)
         {
             var decoder = default(TDecoder);
             int units = decoder.Units, valuesPerBlock = decoder.ValuesPerBlock;
@@ -114,7 +117,7 @@ internal static class MatVecQ8
             }
         }
         float acc = Reductions.WarpSum(acc0 + acc1);
-        if (o < m && lane == 0)
+        if (valid && lane == 0)
             y[(long)r * m + o] = acc;
     }
 

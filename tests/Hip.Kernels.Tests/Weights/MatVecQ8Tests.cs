@@ -117,7 +117,7 @@ public sealed class MatVecQ8Tests
     [InlineData(typeof(Q8_0.Q8Decoder))]
     public void Kernel_ForSm90_UsesDp4aAndVectorLoads(Type decoder)
     {
-        var method = typeof(MatVecQ8).GetMethod(nameof(MatVecQ8.Kernel))!.MakeGenericMethod(decoder);
+        var method = typeof(MatVecQ8).GetMethod(nameof(MatVecQ8.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(decoder);
         using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, nvvmAPI: null!);
         string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
@@ -151,6 +151,38 @@ public sealed class MatVecQ8Tests
         kernels.MatMul(xBuffer.View, rows, products.List);
         TestGpu.ThrowIfFaulted();
         products.AssertEach(x, "among several products");
+    }
+
+    // Consecutive matrices of one type share one launch (MatVecTargets: up to three, warp o on row o of [W0; W1; W2]):
+    // the int8 kernel (Q4_K ×4: three fused, one alone; Q4_K, Q4_K, Q6_K as a Q4_K_M file's q, k, v), the float block
+    // kernel (F16 ×3) and through the fused norm (Q8_0 ×3). Rows 2, so the second x row is indexed too.
+    [Theory]
+    [InlineData(false, "3,1", WeightType.Q4_K, WeightType.Q4_K, WeightType.Q4_K, WeightType.Q4_K)]
+    [InlineData(false, "2,1", WeightType.Q4_K, WeightType.Q4_K, WeightType.Q6_K)]
+    [InlineData(false, "3", WeightType.F16, WeightType.F16, WeightType.F16)]
+    [InlineData(true, "3", WeightType.Q8_0, WeightType.Q8_0, WeightType.Q8_0)]
+    public void SameTypeProducts_OneLaunch_EachMatchesItsReference(bool throughNorm, string launches, params WeightType[] types)
+    {
+        int rows = 2, n = 512;
+        var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
+        var a = kernels.Accelerator;
+        var x = TestData.Random(rows * n);
+        using var xBuffer = a.Allocate1D(x);
+        using var products = new RandomProducts(a, types, types.Select((_, i) => 7 - i).ToArray(), rows, n);
+        Assert.Equal(launches, string.Join(",", kernels.MatVecLaunches(products.List, rows)));
+        if (throughNorm)
+        {
+            var weight = TestData.Random(n);
+            using var weightBuffer = a.Allocate1D(weight);
+            using var normed = a.Allocate1D(TestData.Poison(rows * n));
+            kernels.RmsNormMatMul(xBuffer.View, weightBuffer.View, 1e-5f, normed.View, rows, n, products.List);
+            TestGpu.ThrowIfFaulted();
+            products.AssertEach(normed.GetAsArray1D(), "fused after the norm");
+            return;
+        }
+        kernels.MatMul(xBuffer.View, rows, products.List);
+        TestGpu.ThrowIfFaulted();
+        products.AssertEach(x, "in one launch");
     }
 
     // The norm fused with the int8 quantization (all products int8) and the unfused path (an F16 matrix among them):
