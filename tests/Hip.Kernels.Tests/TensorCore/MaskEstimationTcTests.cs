@@ -39,6 +39,36 @@ public class MaskEstimationTcTests
     }
 
     [Fact]
+    public void EstimateDecodeMask_RefreshesEveryInterval_MatchesReference()
+    {
+        // decode on tensor cores: the first step refreshes (origin −1), the next steps keep the cached mask until
+        // RefreshInterval positions later, whose mask is the reference's for that step's query
+        var options = Small;   // RefreshInterval 4
+        var first = Layer.Quantized(1, 4, 2, 32, 300, 250, seed: 31, KvPrecision.F16);
+        var other = Layer.Quantized(1, 4, 2, 32, 300, 250, seed: 32, KvPrecision.F16) with { K = first.K, V = first.V };
+        var a = TestGpu.Gpu.Accelerator;
+        using var kv = first.Upload();
+        using var indices = a.Allocate1D(Enumerable.Repeat(-7, 4 * options.Chunks).ToArray());
+        using var counts = a.Allocate1D(Enumerable.Repeat(-7, 4).ToArray());
+        using var origins = a.Allocate1D(new[] { -1 });
+        (int[], int[]) Step(Layer x, int position)
+        {
+            using var q = a.Allocate1D(x.Q);
+            TensorCoreKernels.EstimateDecodeMask(q.View, kv.Layer, indices.View, counts.View, origins.View, 0, 4, 2, 32, position, options);
+            TestGpu.ThrowIfFaulted();
+            return (indices.GetAsArray1D(), counts.GetAsArray1D());
+        }
+        static string Text((int[] Indices, int[] Counts) mask) => string.Join(",", mask.Indices) + " | " + string.Join(",", mask.Counts);
+        string refreshed = Text(Step(first, 250));
+        Assert.Equal(Text(Reference(first, options)), refreshed);
+        Assert.Equal(250, origins.GetAsArray1D()[0]);
+        Assert.Equal(refreshed, Text(Step(other, 251)));                                  // not due: the cached mask stands
+        string due = Text(Reference(other with { StartPos = 254 }, options));
+        Assert.Equal(due, Text(Step(other, 254)));                                        // due again
+        Assert.NotEqual(refreshed, due);                                                  // the test can tell them apart
+    }
+
+    [Fact]
     public void EstimateMask_RandomInputs_KeepsReferenceBlocks()
     {
         // Random values: the tensor cores' float32 sums differ from the reference's by rounding (~1e-6 relative), which
