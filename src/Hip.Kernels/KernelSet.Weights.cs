@@ -58,11 +58,11 @@ public sealed partial class KernelSet
                 if (quantized.Length == 0 || quantized.Length != MatVecQ8.ScratchInts(rows, w.Cols))
                     quantized = QuantizeActivations(x, rows, w.Cols);
                 MatVecInt8(quantized, products.Slice(i, count), rows);
+                MarkMatMul(products.Slice(i, count));
             }
             else if (count > 1)
             {
-                var first = products[i].W;
-                Blocks(first.Type).MatVec!(_stream, MatVecConfig(products.Slice(i, count), rows), x, Targets(products.Slice(i, count)), first.Cols);
+                MatVecFloat(x, products.Slice(i, count), rows);
                 MarkMatMul(products.Slice(i, count));
             }
             else
@@ -153,6 +153,7 @@ public sealed partial class KernelSet
         {
             int count = Fusable(products, i, rows);
             MatVecInt8(scratch, products.Slice(i, count), rows);
+            MarkMatMul(products.Slice(i, count));
             i += count;
         }
     }
@@ -172,13 +173,19 @@ public sealed partial class KernelSet
     private ArrayView<int> Int8Scratch(int rows, int n) =>
         DeviceScratch.Grow(_accelerator, _stream, ref _int8Scratch, MatVecQ8.ScratchInts(rows, n), minimum: 1L << 16);
 
-    // y_i = x · W_iᵀ for up to three products of one block type in one launch, x already quantized
+    // y_i = x · W_iᵀ for up to three products of one block type in one launch, x already quantized (the caller marks)
     private void MatVecInt8(ArrayView<int> quantized, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
     {
         var w = products[0].W;
         var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, w.Cols);
         Blocks(w.Type).MatVecQ8!(_stream, MatVecConfig(products, rows), xq, dx, sx, s16, Targets(products), w.Cols);
-        MarkMatMul(products);
+    }
+
+    // the same with float activations (the block kernel; the caller marks)
+    private void MatVecFloat(ArrayView<float> x, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
+    {
+        var w = products[0].W;
+        Blocks(w.Type).MatVec!(_stream, MatVecConfig(products, rows), x, Targets(products), w.Cols);
     }
 
     /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>
@@ -269,11 +276,7 @@ public sealed partial class KernelSet
     }
 
     // a profiling label per weight shape, formatted only while a profiled step runs
-    private void MarkMatMul(DeviceMatrix w)
-    {
-        if (Profile is { Active: true })
-            Mark($"MatMul {w.Info.Name} {w.Rows}x{w.Cols}");
-    }
+    private void MarkMatMul(DeviceMatrix w) => MarkMatMul([(w, default)]);
 
     // one label for products launched together ("MatMul q4_K 4096x4096+1024x4096")
     private void MarkMatMul(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products)
@@ -301,7 +304,7 @@ public sealed partial class KernelSet
             if (Variant == KernelVariant.PerThread)
                 kernels.MatVecPerThread!(_stream, (Index1D)(rows * m), x, w.QuantPlane, w.ScalePlane, y, n, m);
             else
-                kernels.MatVec!(_stream, MatVecConfig([(w, y)], rows), x, MatVecTargets.One(w.QuantPlane, w.ScalePlane, y, m), n);
+                MatVecFloat(x, [(w, y)], rows);
             return;
         }
         if (Variant == KernelVariant.PerThread)
