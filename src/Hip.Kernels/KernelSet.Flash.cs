@@ -22,11 +22,14 @@ public sealed partial class KernelSet
     /// </summary>
     public int FlashQueryTile(int heads, int kvHeads)
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable("HIP_FLASH_QUERY_TILE"), out int tile) && tile >= FlashAttention.WarpQueries
-            && tile % FlashAttention.WarpQueries == 0 && tile / FlashAttention.WarpQueries * (heads / kvHeads) <= 32)
+        if (int.TryParse(Environment.GetEnvironmentVariable("HIP_FLASH_QUERY_TILE"), out int tile) && ValidQueryTile(tile, heads, kvHeads))
             return tile;
         return _accelerator.AcceleratorType == AcceleratorType.Cuda ? FlashAttention.WarpQueries * Math.Max(1, 8 / (heads / kvHeads)) : FlashAttention.WarpQueries;
     }
+
+    // a multiple of 16 queries, at most 32 warps a group (tile / 16 · heads / kvHeads)
+    private static bool ValidQueryTile(int tile, int heads, int kvHeads) =>
+        tile > 0 && tile % FlashAttention.WarpQueries == 0 && tile / FlashAttention.WarpQueries * (heads / kvHeads) <= 32;
 
     /// <summary>Compiles the tensor-core attention kernels now (they load on first use otherwise).</summary>
     public void PrepareFlashAttention()
@@ -55,7 +58,7 @@ public sealed partial class KernelSet
             throw new NotSupportedException($"FlashAttentionPrefill: heads / kvHeads = {heads / kvHeads}; at most 8 query heads share a KV head here (one warp each per 16 queries). Use the SIMT attention for this model.");
         PrepareFlashAttention();
         int tile = queryTile ?? FlashQueryTile(heads, kvHeads);
-        if (tile <= 0 || tile % FlashAttention.WarpQueries != 0 || tile / FlashAttention.WarpQueries * (heads / kvHeads) > 32)
+        if (!ValidQueryTile(tile, heads, kvHeads))
             throw new ArgumentOutOfRangeException(nameof(queryTile), tile, "FlashAttentionPrefill: the query tile must be a multiple of 16 with at most 32 warps a group (tile / 16 · heads / kvHeads).");
         var args = FlashAttention.Args.Dense(tokens, heads, kvHeads, startPos, scale, tile);
         LaunchFlash(args, headDim, q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View);

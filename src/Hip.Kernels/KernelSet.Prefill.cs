@@ -19,7 +19,10 @@ public sealed partial class KernelSet
     private bool? _tensorCores;
 
     /// <summary>Whether prefill runs on tensor cores here: CUDA, and not turned off by HIP_TENSOR_CORES=0.</summary>
-    public bool TensorCores => _tensorCores ??= _accelerator.AcceleratorType == AcceleratorType.Cuda
+    public bool TensorCores => _tensorCores ??= TensorCoresOn(_accelerator);
+
+    /// <summary>The tensor-core default for an accelerator: CUDA, unless HIP_TENSOR_CORES=0.</summary>
+    internal static bool TensorCoresOn(Accelerator accelerator) => accelerator.AcceleratorType == AcceleratorType.Cuda
         && Environment.GetEnvironmentVariable(TensorCoresVariable)?.Trim() != "0";
 
     // y = x · Wᵀ on tensor cores when it pays: enough rows, rows of a multiple of 16 values, a tensor-core GEMM present

@@ -45,8 +45,7 @@ public sealed class HipKernelSet : IDisposable
         _profile = profile;
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
-        TensorCoreMask = (tensorCores ?? (accelerator.AcceleratorType == AcceleratorType.Cuda
-            && Environment.GetEnvironmentVariable(KernelSet.TensorCoresVariable)?.Trim() != "0")) && accelerator.WarpSize == 32;
+        TensorCoreMask = (tensorCores ?? KernelSet.TensorCoresOn(accelerator)) && accelerator.WarpSize == 32;
         _stream = stream ?? accelerator.DefaultStream;
         bool cuda = accelerator.AcceleratorType == AcceleratorType.Cuda;
         // The CPU accelerator runs one OS thread per simulated thread: small groups are far faster there.
