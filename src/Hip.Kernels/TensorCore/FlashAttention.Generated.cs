@@ -56,15 +56,12 @@ public static partial class FlashAttention
             for (int i = tid; i < TileKeys * Steps; i += threads)
             {
                 int r = i / Steps, c = i % Steps, code = codes[r];
-                long row = code >= 0 ? KvLayout.Row(code & PositionMask, tile.KvHead, a.KvHeads) * Units + 2 * c : -1;
-                StoreKStep(ks16, r * (KStride / 4) + 2 * c, row >= 0 ? k16[row] : default, row >= 0 ? k16[row + 1] : default);
+                StoreKStep(ks16, r * (KStride / 4) + 2 * c, Unit(a, code, k16, tile.KvHead, Units, 2 * c), Unit(a, code, k16, tile.KvHead, Units, 2 * c + 1));
             }
             for (int i = tid; i < TileKeys / 2 * Units; i += threads)
             {
-                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2), code0 = codes[2 * kp], code1 = codes[2 * kp + 1];
-                var x = code0 >= 0 ? v16[KvLayout.Row(code0 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;
-                var y = code1 >= 0 ? v16[KvLayout.Row(code1 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;
-                StorePairs(vt, 8 * u * VStride + PairColumn(kp), x, y);
+                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2);
+                StorePairs(vt, 8 * u * VStride + PairColumn(kp), Unit(a, codes[2 * kp], v16, tile.KvHead, Units, u), Unit(a, codes[2 * kp + 1], v16, tile.KvHead, Units, u));
             }
             Group.Barrier();
             // warp-uniform: dense mode skips tiles wholly after the warp's last query
@@ -305,15 +302,12 @@ public static partial class FlashAttention
             for (int i = tid; i < TileKeys * Steps; i += threads)
             {
                 int r = i / Steps, c = i % Steps, code = codes[r];
-                long row = code >= 0 ? KvLayout.Row(code & PositionMask, tile.KvHead, a.KvHeads) * Units + 2 * c : -1;
-                StoreKStep(ks16, r * (KStride / 4) + 2 * c, row >= 0 ? k16[row] : default, row >= 0 ? k16[row + 1] : default);
+                StoreKStep(ks16, r * (KStride / 4) + 2 * c, Unit(a, code, k16, tile.KvHead, Units, 2 * c), Unit(a, code, k16, tile.KvHead, Units, 2 * c + 1));
             }
             for (int i = tid; i < TileKeys / 2 * Units; i += threads)
             {
-                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2), code0 = codes[2 * kp], code1 = codes[2 * kp + 1];
-                var x = code0 >= 0 ? v16[KvLayout.Row(code0 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;
-                var y = code1 >= 0 ? v16[KvLayout.Row(code1 & PositionMask, tile.KvHead, a.KvHeads) * Units + u] : default;
-                StorePairs(vt, 8 * u * VStride + PairColumn(kp), x, y);
+                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2);
+                StorePairs(vt, 8 * u * VStride + PairColumn(kp), Unit(a, codes[2 * kp], v16, tile.KvHead, Units, u), Unit(a, codes[2 * kp + 1], v16, tile.KvHead, Units, u));
             }
             Group.Barrier();
             // warp-uniform: dense mode skips tiles wholly after the warp's last query

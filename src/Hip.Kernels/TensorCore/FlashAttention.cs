@@ -182,11 +182,13 @@ public static partial class FlashAttention
 
     // one 16-byte unit (u) of list entry e's K or V row, zero for an entry that reads nothing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Bits128 LoadUnit(Args a, ArrayView<int> indices, KeyList list, ArrayView<Bits128> cache, int kvHead, int e, int units, int u)
-    {
-        int code = KeyCode(a, indices, list, e);
-        return code >= 0 ? cache[KvLayout.Row(code & PositionMask, kvHead, a.KvHeads) * units + u] : default;
-    }
+    private static Bits128 LoadUnit(Args a, ArrayView<int> indices, KeyList list, ArrayView<Bits128> cache, int kvHead, int e, int units, int u) =>
+        Unit(a, KeyCode(a, indices, list, e), cache, kvHead, units, u);
+
+    // one 16-byte unit (u) of the K or V row of key code `code` (see KeyCode), zero for −1
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Bits128 Unit(Args a, int code, ArrayView<Bits128> cache, int kvHead, int units, int u) =>
+        code >= 0 ? cache[KvLayout.Row(code & PositionMask, kvHead, a.KvHeads) * units + u] : default;
 
     // B fragments as one 8-byte shared load: in every 8-word group of a K row (one k-step) and of a transposed V row
     // (16 keys) the words are stored in the order 0, 4, 1, 5, 2, 6, 3, 7, so lane t's pair (word t, word t + 4) is
