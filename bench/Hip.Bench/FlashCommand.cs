@@ -107,7 +107,8 @@ internal sealed class FlashCommand : Command
                 var (simtIndices, simtCounts) = (indices.GetAsArray1D(), counts.GetAsArray1D());
                 report["msMaskTensorCores"] = TimeMask(new HipKernelSet(accelerator, kernels.Stream, tensorCores: true), kernels, q, cacheLayer,
                     indices, counts, context, heads, kvHeads, headDim, options, warmup, runs);
-                report["maskOverlap"] = Math.Round(Overlap(simtIndices, simtCounts, indices.GetAsArray1D(), counts.GetAsArray1D(), options.Chunks), 5);
+                var (shared, kept) = MaskEstimation.Overlap(simtIndices, simtCounts, indices.GetAsArray1D(), counts.GetAsArray1D(), options.Chunks);
+                report["maskOverlap"] = Math.Round(kept == 0 ? 1 : (double)shared / kept, 5);
             }
             Print(report);
         }
@@ -122,20 +123,6 @@ internal sealed class FlashCommand : Command
         using (hip)
             return Time(kernels, warmup, runs, () =>
                 hip.EstimateMask(q.View, cache, indices.View, counts.View, context, heads, kvHeads, headDim, 0, options));
-    }
-
-    // the share of mask a's kept blocks that mask b keeps too (rows of `chunks` indices, counts per row)
-    private static double Overlap(int[] a, int[] aCounts, int[] b, int[] bCounts, int chunks)
-    {
-        long kept = 0, shared = 0;
-        for (int row = 0; row < aCounts.Length; row++)
-        {
-            var set = new HashSet<int>(b.AsSpan(row * chunks, Math.Clamp(bCounts[row], 0, chunks)).ToArray());
-            for (int j = 0; j < aCounts[row]; j++)
-                shared += set.Contains(a[row * chunks + j]) ? 1 : 0;
-            kept += aCounts[row];
-        }
-        return kept == 0 ? 1 : (double)shared / kept;
     }
 
     private static int[] ParseContexts(string text) =>

@@ -38,7 +38,7 @@ internal static class QualityEvaluation
         bool halfMaskQueries = false)
     {
         int queries = data.Q.Length / (shape.Heads * shape.HeadDim);
-        float[] maskQueries = halfMaskQueries ? Array.ConvertAll(data.Q, x => (float)(Half)x) : data.Q;
+        float[] maskQueries = halfMaskQueries ? MaskEstimationTc.HalfQueries(data.Q) : data.Q;
         var args = MaskEstimation.Args.Create(queries, shape.Heads, shape.KvHeads, shape.HeadDim, data.FirstQueryPosition, options);
         // the references read the KV-cache block layout; the data set is head-major
         var blockKeys = KvLayoutConversion.ToBlocks(data.K, shape.KvHeads, shape.Context, shape.HeadDim);

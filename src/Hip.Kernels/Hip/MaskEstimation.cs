@@ -348,6 +348,27 @@ public static class MaskEstimation
             }
     }
 
+    /// <summary>
+    /// How much of mask a mask b keeps: of a's kept key blocks (rows of <paramref name="chunks"/> indices, counts per row),
+    /// the number b's same row keeps too, and a's total. For comparing masks that may differ where scores tie within
+    /// rounding (F16 against fp32 keys, the tensor-core kernel against the SIMT one).
+    /// </summary>
+    public static (long Shared, long Kept) Overlap(ReadOnlySpan<int> a, ReadOnlySpan<int> aCounts, ReadOnlySpan<int> b, ReadOnlySpan<int> bCounts, int chunks)
+    {
+        long shared = 0, kept = 0;
+        var set = new HashSet<int>();
+        for (int row = 0; row < aCounts.Length; row++)
+        {
+            set.Clear();
+            foreach (int index in b.Slice(row * chunks, Math.Clamp(bCounts[row], 0, chunks)))
+                set.Add(index);
+            foreach (int index in a.Slice(row * chunks, Math.Clamp(aCounts[row], 0, chunks)))
+                shared += set.Contains(index) ? 1 : 0;
+            kept += Math.Clamp(aCounts[row], 0, chunks);
+        }
+        return (shared, kept);
+    }
+
     /// <summary>One (head, query block) of <see cref="Reference"/>; returns the count written to indices.</summary>
     public static int ReferenceBlock(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, Span<int> indices, Args a, int h, int m)
     {

@@ -180,9 +180,15 @@ public static class MaskEstimationTc
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, Span<int> indices, Span<int> counts,
         int tokens, int heads, int kvHeads, int headDim, int startPos, HipAttentionOptions options)
     {
+        MaskEstimation.Reference(HalfQueries(q), kCache, indices, counts, tokens, heads, kvHeads, headDim, startPos, options);
+    }
+
+    /// <summary>The queries as the kernel's A operand holds them: each rounded to fp16 (nearest even), as floats.</summary>
+    public static float[] HalfQueries(ReadOnlySpan<float> q)
+    {
         var rounded = new float[q.Length];
         for (int i = 0; i < q.Length; i++)
             rounded[i] = (float)(System.Half)q[i];
-        MaskEstimation.Reference(rounded, kCache, indices, counts, tokens, heads, kvHeads, headDim, startPos, options);
+        return rounded;
     }
 }

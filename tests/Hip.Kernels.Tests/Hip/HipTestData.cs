@@ -71,13 +71,19 @@ internal static class HipTestData
         return (indices.GetAsArray1D(), counts.GetAsArray1D());
     }
 
-    /// <summary>The mask from the C# reference, same layout as <see cref="GpuMask"/>.</summary>
-    public static (int[] Indices, int[] Counts) ReferenceMask(Layer x, HipAttentionOptions options)
+    /// <summary>
+    /// The mask from the C# reference, same layout as <see cref="GpuMask"/>; tensorCores: the tensor-core kernel's
+    /// reference (<see cref="MaskEstimationTc.Reference"/>, queries rounded to fp16).
+    /// </summary>
+    public static (int[] Indices, int[] Counts) ReferenceMask(Layer x, HipAttentionOptions options, bool tensorCores = false)
     {
         int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
         var indices = Enumerable.Repeat(-7, rows * options.Chunks).ToArray();
         var counts = new int[rows];
-        MaskEstimation.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
+        if (tensorCores)
+            MaskEstimationTc.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
+        else
+            MaskEstimation.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
         return (indices, counts);
     }
 

@@ -45,13 +45,7 @@ public class MaskEstimationTests
         var options = Small;
         var (gpuIndices, gpuCounts) = GpuMask(half, options);
         var (refIndices, refCounts) = ReferenceMask(exact, options);
-        int kept = 0, shared = 0;
-        for (int row = 0; row < refCounts.Length; row++)
-        {
-            var expected = refIndices.AsSpan(row * options.Chunks, refCounts[row]).ToArray();
-            kept += expected.Length;
-            shared += gpuIndices.AsSpan(row * options.Chunks, gpuCounts[row]).ToArray().Intersect(expected).Count();
-        }
+        var (shared, kept) = MaskEstimation.Overlap(refIndices, refCounts, gpuIndices, gpuCounts, options.Chunks);
         double overlap = (double)shared / kept;
         Console.WriteLine($"[HiP mask F16 vs fp32 keys] overlap {overlap:F3} ({shared}/{kept} blocks)");
         Assert.True(overlap >= 0.75, $"F16 mask keeps {shared} of the fp32 mask's {kept} blocks");

@@ -78,13 +78,7 @@ public class MaskEstimationTcTests
         var (indices, counts) = GpuMask(x, Small, TensorCoreKernels);
         var (refIndices, refCounts) = Reference(x, Small);
         Assert.Equal(refCounts, counts);
-        int kept = 0, shared = 0;
-        for (int row = 0; row < refCounts.Length; row++)
-        {
-            var expected = refIndices.AsSpan(row * Small.Chunks, refCounts[row]).ToArray();
-            kept += expected.Length;
-            shared += indices.AsSpan(row * Small.Chunks, counts[row]).ToArray().Intersect(expected).Count();
-        }
+        var (shared, kept) = MaskEstimation.Overlap(refIndices, refCounts, indices, counts, Small.Chunks);
         double overlap = (double)shared / kept;
         Console.WriteLine($"[HiP mask tensor cores vs reference] overlap {overlap:F4} ({shared}/{kept} blocks)");
         Assert.True(overlap >= 0.95, $"tensor-core mask keeps {shared} of the reference's {kept} blocks");
@@ -130,14 +124,7 @@ public class MaskEstimationTcTests
             total[0] = selected;
     }
 
-    private static (int[] Indices, int[] Counts) Reference(Layer x, HipAttentionOptions options)
-    {
-        int rows = x.Heads * HipKernelSet.QueryBlocks(x.Tokens, options);
-        var indices = Enumerable.Repeat(-7, rows * options.Chunks).ToArray();
-        var counts = new int[rows];
-        MaskEstimationTc.Reference(x.Q, x.K, indices, counts, x.Tokens, x.Heads, x.KvHeads, x.HeadDim, x.StartPos, options);
-        return (indices, counts);
-    }
+    private static (int[] Indices, int[] Counts) Reference(Layer x, HipAttentionOptions options) => ReferenceMask(x, options, tensorCores: true);
 
     private static void AssertSameMask(Layer x, HipAttentionOptions options)
     {
