@@ -59,7 +59,7 @@ internal static class TestDiscovery
     {
         row ??= [null];
         var arguments = Convert(method, row);
-        string list = row.Length == 0 ? "" : "(" + string.Join(", ", method.GetParameters().Zip(row, (p, v) => $"{p.Name}: {Format(v)}")) + ")";
+        string list = row.Length == 0 ? "" : "(" + string.Join(", ", method.GetParameters().Zip(arguments, (p, v) => $"{p.Name}: {Format(v)}")) + ")";
         return new TestCase($"{type.Name}.{method.Name}{list}", $"{type.FullName}.{method.Name}{list}", type, method, arguments, skip);
     }
 
@@ -68,6 +68,7 @@ internal static class TestDiscovery
     {
         row ??= [null];   // [InlineData(null)] hands over a null array, not an array holding null
         var parameters = method.GetParameters();
+        row = PackParams(parameters, row);
         if (row.Length > parameters.Length)
             return row;   // the call reports the mismatch
         var arguments = new object?[parameters.Length];
@@ -85,6 +86,30 @@ internal static class TestDiscovery
                 arguments[i] = value;
         }
         return arguments;
+    }
+
+    // A params array (`params WeightType[] types`) takes the row's trailing values, as xunit packs them; a row that
+    // already hands over the array (or null) is left alone.
+    private static object?[] PackParams(ParameterInfo[] parameters, object?[] row)
+    {
+        if (parameters.Length == 0 || !parameters[^1].IsDefined(typeof(ParamArrayAttribute), false))
+            return row;
+        int fixedCount = parameters.Length - 1;
+        var arrayType = parameters[^1].ParameterType;
+        if (row.Length == parameters.Length && (row[^1] is null || arrayType.IsInstanceOfType(row[^1])))
+            return row;
+        if (row.Length < fixedCount)
+            return row;
+        var elementType = arrayType.GetElementType()!;
+        var packed = Array.CreateInstance(elementType, row.Length - fixedCount);
+        for (int i = 0; i < packed.Length; i++)
+        {
+            object? value = row[fixedCount + i];
+            packed.SetValue(value is null || elementType.IsInstanceOfType(value) ? value
+                : elementType.IsEnum ? Enum.ToObject(elementType, value)
+                : System.Convert.ChangeType(value, elementType, CultureInfo.InvariantCulture), i);
+        }
+        return [.. row.Take(fixedCount), packed];
     }
 
     private static string Format(object? value) => value switch
