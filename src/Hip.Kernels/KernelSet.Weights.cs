@@ -178,8 +178,27 @@ public sealed partial class KernelSet
     {
         var w = products[0].W;
         var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, w.Cols);
-        Blocks(w.Type).MatVecQ8!(_stream, MatVecConfig(products, rows), xq, dx, sx, s16, Targets(products), w.Cols);
+        int total = 0;
+        foreach (var (matrix, _) in products)
+            total += matrix.Rows;
+        int perWarp = Int8RowsPerWarp(total);
+        var config = new KernelConfig(new Index2D(CeilDiv(CeilDiv(total, perWarp), _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
+        Blocks(w.Type).MatVecQ8!(_stream, config, xq, dx, sx, s16, Targets(products), w.Cols, perWarp);
     }
+
+    /// <summary>Set to 1 or 2 to fix the rows a warp of the int8 mat-vec takes (for measurements); unset, by size.</summary>
+    public const string Int8RowsPerWarpVariable = "HIP_MATVEC_ROWS";
+
+    private static readonly int? FixedInt8RowsPerWarp =
+        int.TryParse(Environment.GetEnvironmentVariable(Int8RowsPerWarpVariable), out int fixedRows) && fixedRows is >= 1 and <= MatVecQ8.MaxRowsPerWarp ? fixedRows : null;
+
+    // Two rows a warp (x loaded once for both, twice the loads in flight) once the launch has warps to spare: at least
+    // 64 per SM with two rows each (an 8B's 14336-row gate/up and 128256-row output, not its 4096-row q/o).
+    private int Int8RowsPerWarp(int total) =>
+        Int8RowsPerWarpOverride ?? FixedInt8RowsPerWarp ?? (total >= 2 * 64 * _accelerator.NumMultiprocessors ? 2 : 1);
+
+    /// <summary>Tests: the rows a warp of the int8 mat-vec takes (1 or 2), instead of the choice by size.</summary>
+    internal int? Int8RowsPerWarpOverride { get; set; }
 
     // the same with float activations (the block kernel; the caller marks)
     private void MatVecFloat(ArrayView<float> x, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
@@ -397,13 +416,13 @@ public sealed partial class KernelSet
         public int ChunksPerRow(int cols) => cols / ValuesPerBlock * Chunks;
         public Action<AcceleratorStream, KernelConfig, ArrayView<float>, MatVecTargets, int>? MatVec;
         public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<UInt4>, ArrayView<uint>, ArrayView<float>, int, int>? MatVecPerThread;
-        public Action<AcceleratorStream, KernelConfig, ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int>? MatVecQ8;
+        public Action<AcceleratorStream, KernelConfig, ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int, int>? MatVecQ8;
 
         /// <summary>Adds the int8-activation mat-vec (the grouped form only).</summary>
         public BlockKernels WithQ8<TDecoder>(Accelerator a, bool perThread) where TDecoder : struct, IQ8Decoder
         {
             if (!perThread)
-                MatVecQ8 = a.LoadKernel<ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
+                MatVecQ8 = a.LoadKernel<ArrayView<UInt4>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatVecTargets, int, int>(Hip.Kernels.MatVecQ8.Kernel<TDecoder>);
             return this;
         }
         public Action<AcceleratorStream, Index1D, ArrayView<UInt4>, ArrayView<uint>, ArrayView<int>, ArrayView<float>, int, int> Embed = null!;

@@ -3,22 +3,35 @@ using ILGPU;
 namespace Hip.Kernels;
 
 /// <summary>
-/// Reads one K-quant type's device blocks against activations quantized to int8 (<see cref="MatVecQ8"/>): a block is cut
-/// into <see cref="Units"/> units, the work of one lane, each a few 16-byte loads and integer dot products (dp4a).
+/// Reads one type's device blocks against activations quantized to int8 (<see cref="MatVecQ8"/>). A block is cut into
+/// <see cref="Pieces"/> pieces, the work of one lane in one step: a piece is one 16-byte vector of the block's quants, so
+/// the lanes of a warp read consecutive vectors (coalesced), and its activations are one or two 16-value int8 vectors.
 /// </summary>
 internal interface IQ8Decoder
 {
     int ValuesPerBlock { get; }
     int QuantVectors { get; }
     int ScaleWords { get; }
-    int Units { get; }
+    int Pieces { get; }
 
     /// <summary>
-    /// Σ w·x over the unit's values with x ≈ dx·xq. xq: int8 activations as 16-byte vectors; dx, sx: scale and exact float
-    /// sum of each 32-value block; s16: Σ xq of each 16-value group; xv, xg: the block's first vector and 32-block.
+    /// The activations piece <paramref name="piece"/> of a block multiplies. xq: int8 activations as 16-byte vectors
+    /// (16 values); dx, sx: scale and exact float sum of each 32-value block; s16: Σ xq of each 16-value vector; xv, xg:
+    /// the block's first vector and first 32-block.
     /// </summary>
-    float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-        ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg);
+    XPiece LoadX(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg, int piece);
+
+    /// <summary>Σ w·x over the piece's values (x ≈ dx·xq, from <see cref="LoadX"/>): qb, sb the block in the planes.</summary>
+    float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int piece, XPiece x);
+}
+
+/// <summary>The int8 activations of one piece (<see cref="IQ8Decoder.LoadX"/>): up to two 16-value vectors with their scales and sums.</summary>
+internal struct XPiece
+{
+    public UInt4 A, B;     // int8 activations, 16 each
+    public float D0, D1;   // their 32-block scales
+    public float S0, S1;   // exact float sums of 32-blocks (Q4_K)
+    public int T0, T1;     // Σ xq of each 16-value vector (Q6_K)
 }
 
 /// <summary>
@@ -80,45 +93,55 @@ internal static class MatVecQ8
         return (q0 & 0xFF) | ((q1 & 0xFF) << 8) | ((q2 & 0xFF) << 16) | (q3 << 24);
     }
 
-    // xq..s16: the quantized x (QuantizeKernel)   w_i: [m_i, n] as blocks   y_i: [rows, m_i] for the (up to three) matrices
-    // of t   n a multiple of the block size
-    // Launch: grid (ceil(t.Total / warpsPerGroup), rows), group (warpsPerGroup * 32, 1).
+    /// <summary>Rows of W a warp of <see cref="Kernel"/> may take (the launch's rowsPerWarp).</summary>
+    public const int MaxRowsPerWarp = 2;
+
+    // xq..s16: the quantized x (QuantizeKernel)   t: up to three matrices of one type (w_i: [m_i, n] as blocks, y_i:
+    // [rows, m_i])   n a multiple of the block size   rowsPerWarp: 1 or 2
+    // Warp g takes rows g·rowsPerWarp.. of [W0; W1; W2] for x row Grid.IdxY. Each step a lane takes pieces p and p + 32 of
+    // the row (the x of both loaded once for every row of the warp), so a warp's loads of a step are consecutive vectors.
+    // Launch: grid (ceil(ceil(t.Total / rowsPerWarp) / warpsPerGroup), rows), group (warpsPerGroup * 32, 1).
     internal static void Kernel<TDecoder>(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16,
-        MatVecTargets t, int n)
+        MatVecTargets t, int n, int rowsPerWarp)
         where TDecoder : struct, IQ8Decoder
     {
         int warps = Group.DimX / Warp.WarpSize, lane = Warp.LaneIdx, r = Grid.IdxY;
-        int global = Grid.IdxX * warps + Warp.WarpIdx;
-        t.Select(global, out var q, out var s, out var y, out int o, out int m);
-        bool valid = global < t.Total;
+        int first = (Grid.IdxX * warps + Warp.WarpIdx) * rowsPerWarp;
+        bool two = rowsPerWarp > 1;
+        int last = t.Total - 1;
+        // rows past the end read the last row again (valid addresses, no divergence) and store nothing
+        t.Select(Math.Min(first, last), out var q0, out var s0, out var y0, out int o0, out int m0);
+        t.Select(Math.Min(first + 1, last), out var q1, out var s1, out var y1, out int o1, out int m1);
+        var decoder = default(TDecoder);
+        int valuesPerBlock = decoder.ValuesPerBlock, per = decoder.Pieces, qv = decoder.QuantVectors, sw = decoder.ScaleWords;
+        int blocks = n / valuesPerBlock, pieces = blocks * per;
+        long q0Row = (long)o0 * blocks * qv, s0Row = (long)o0 * blocks * sw, q1Row = (long)o1 * blocks * qv, s1Row = (long)o1 * blocks * sw;
+        long xvRow = (long)r * (n / 16), xgRow = (long)r * (n / 32);
         float acc0 = 0f, acc1 = 0f;
-        if (valid)
+        for (int p = lane; p < pieces; p += 64)
         {
-            var decoder = default(TDecoder);
-            int units = decoder.Units, valuesPerBlock = decoder.ValuesPerBlock;
-            int blocks = n / valuesPerBlock, total = blocks * units;
-            long qRow = (long)o * blocks * decoder.QuantVectors, sRow = (long)o * blocks * decoder.ScaleWords;
-            long xvRow = (long)r * (n / 16), xgRow = (long)r * (n / 32);
-            int i = lane;
-            for (; i + 32 < total; i += 64)
+            bool second = p + 32 < pieces;          // the tail: piece p again, its second product not counted
+            int pb = second ? p + 32 : p;
+            int ba = p / per, ca = p - ba * per, bb = pb / per, cb = pb - bb * per;
+            var xa = decoder.LoadX(xq, dx, sx, s16, xvRow + (long)ba * (valuesPerBlock / 16), xgRow + (long)ba * (valuesPerBlock / 32), ca);
+            var xb = decoder.LoadX(xq, dx, sx, s16, xvRow + (long)bb * (valuesPerBlock / 16), xgRow + (long)bb * (valuesPerBlock / 32), cb);
+            float a0 = decoder.Dot(q0, q0Row + (long)ba * qv, s0, s0Row + (long)ba * sw, ca, xa);
+            float b0 = decoder.Dot(q0, q0Row + (long)bb * qv, s0, s0Row + (long)bb * sw, cb, xb);
+            acc0 += second ? a0 + b0 : a0;
+            if (two)
             {
-                int b0 = i / units, u0 = i - b0 * units;
-                int b1 = (i + 32) / units, u1 = i + 32 - b1 * units;
-                acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, u0,
-                    xq, dx, sx, s16, xvRow + b0 * (valuesPerBlock / 16), xgRow + b0 * (valuesPerBlock / 32));
-                acc1 += decoder.Dot(q, qRow + (long)b1 * decoder.QuantVectors, s, sRow + (long)b1 * decoder.ScaleWords, u1,
-                    xq, dx, sx, s16, xvRow + b1 * (valuesPerBlock / 16), xgRow + b1 * (valuesPerBlock / 32));
-            }
-            if (i < total)
-            {
-                int b0 = i / units, u0 = i - b0 * units;
-                acc0 += decoder.Dot(q, qRow + (long)b0 * decoder.QuantVectors, s, sRow + (long)b0 * decoder.ScaleWords, u0,
-                    xq, dx, sx, s16, xvRow + b0 * (valuesPerBlock / 16), xgRow + b0 * (valuesPerBlock / 32));
+                float a1 = decoder.Dot(q1, q1Row + (long)ba * qv, s1, s1Row + (long)ba * sw, ca, xa);
+                float b1 = decoder.Dot(q1, q1Row + (long)bb * qv, s1, s1Row + (long)bb * sw, cb, xb);
+                acc1 += second ? a1 + b1 : a1;
             }
         }
-        float acc = Reductions.WarpSum(acc0 + acc1);
-        if (valid && lane == 0)
-            y[(long)r * m + o] = acc;
+        acc0 = Reductions.WarpSum(acc0);
+        if (two)
+            acc1 = Reductions.WarpSum(acc1);
+        if (lane == 0 && first <= last)
+            y0[(long)r * m0 + o0] = acc0;
+        if (lane == 0 && two && first + 1 <= last)
+            y1[(long)r * m1 + o1] = acc1;
     }
 
     /// <summary>Round half away from zero (C's roundf, as ggml quantizes).</summary>

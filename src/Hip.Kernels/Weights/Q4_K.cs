@@ -31,21 +31,6 @@ public sealed class Q4_K : WeightTypeInfo
         }
     }
 
-    /// <summary>The same on the device: the scales are bytes 4..15 of the block's header vector.</summary>
-    internal static void ScaleMin(UInt4 header, int j, out int sc, out int m)
-    {
-        if (j < 4)
-        {
-            sc = BlockMath.Byte(header, 4 + j) & 63;
-            m = BlockMath.Byte(header, 8 + j) & 63;
-        }
-        else
-        {
-            sc = (BlockMath.Byte(header, 8 + j) & 15) | ((BlockMath.Byte(header, j) >> 6) << 4);
-            m = (BlockMath.Byte(header, 8 + j) >> 4) | ((BlockMath.Byte(header, 4 + j) >> 6) << 4);
-        }
-    }
-
     protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> values)
     {
         float d = Half(block, 0), dmin = Half(block, 2);
@@ -91,8 +76,8 @@ public sealed class Q4_K : WeightTypeInfo
             float lowSum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3);
             float highSum = BlockMath.Sum(b0) + BlockMath.Sum(b1) + BlockMath.Sum(b2) + BlockMath.Sum(b3);
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            ScaleMin(h, 2 * k, out int sc1, out int m1);
-            ScaleMin(h, 2 * k + 1, out int sc2, out int m2);
+            Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
+            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
             return d * ((float)sc1 * low + (float)sc2 * high) - dmin * ((float)m1 * lowSum + (float)m2 * highSum);
         }
 
@@ -103,10 +88,9 @@ public sealed class Q4_K : WeightTypeInfo
             var v = q[qb + 1 + chunk];
             int k = chunk >> 1;
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            ScaleMin(h, 2 * k, out int sc, out int m);
-            float d1 = d * sc, m1 = dmin * m;
-            ScaleMin(h, 2 * k + 1, out sc, out m);
-            float d2 = d * sc, m2 = dmin * m;
+            Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
+            float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
+            float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
             long o = ob + 64 * k + 16 * (chunk & 1);
             for (int i = 0; i < 16; i++)
             {
@@ -118,34 +102,49 @@ public sealed class Q4_K : WeightTypeInfo
     }
 
     /// <summary>
-    /// Against int8 activations (<see cref="MatVecQ8"/>). Unit u (0..3) = chunks 2u and 2u+1 (qs[32u..32u+31]): the low
-    /// nibbles are sub-block 2u (values 64u..64u+31), the high nibbles sub-block 2u+1; each sub-block is one 32-value
-    /// activation block, so d·sc·dx·Σ q·xq − dmin·m·Σx with Σx exact.
+    /// Against int8 activations (<see cref="MatVecQ8"/>). Piece c (0..7) = qs vector c (16 bytes): its low nibbles are
+    /// values 64k + 16h + i of sub-block 2k, its high nibbles the same + 32 of sub-block 2k + 1 (k = c/2, h = c%2, i &lt; 16),
+    /// i.e. activation vectors 4k + h and 4k + 2 + h. Σ w·x = d·sc·dx·Σ q·xq − dmin·m·Σx per sub-block; the two pieces of
+    /// a sub-block share its min term, which the even piece adds (Σx exact, over the whole 32-block).
     /// </summary>
     internal struct Q8Decoder : IQ8Decoder
     {
         public readonly int ValuesPerBlock => 256;
         public readonly int QuantVectors => 9;
         public readonly int ScaleWords => 0;
-        public readonly int Units => 4;
+        public readonly int Pieces => 8;
 
-        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
+        public readonly XPiece LoadX(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg, int piece)
+        {
+            int k = piece >> 1;
+            long v = xv + 4 * k + (piece & 1), g = xg + 2 * k;
+            return new XPiece { A = xq[v], B = xq[v + 2], D0 = dx[g], D1 = dx[g + 1], S0 = sx[g], S1 = sx[g + 1] };
+        }
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int piece, XPiece x)
         {
             var h = q[qb];
-            var v0 = q[qb + 1 + 2 * unit];
-            var v1 = q[qb + 2 + 2 * unit];
-            long x = xv + 4 * unit;
-            UInt4 x0 = xq[x], x1 = xq[x + 1], x2 = xq[x + 2], x3 = xq[x + 3];
+            var v = q[qb + 1 + piece];
             const uint M = 0x0F0F0F0F;
-            int low = Dot(v0.X & M, v0.Y & M, v0.Z & M, v0.W & M, x0, Dot(v1.X & M, v1.Y & M, v1.Z & M, v1.W & M, x1, 0));
-            int high = Dot((v0.X >> 4) & M, (v0.Y >> 4) & M, (v0.Z >> 4) & M, (v0.W >> 4) & M, x2,
-                           Dot((v1.X >> 4) & M, (v1.Y >> 4) & M, (v1.Z >> 4) & M, (v1.W >> 4) & M, x3, 0));
-            ScaleMin(h, 2 * unit, out int sc1, out int m1);
-            ScaleMin(h, 2 * unit + 1, out int sc2, out int m2);
-            long g = xg + 2 * unit;
-            float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            return d * ((float)(sc1 * low) * dx[g] + (float)(sc2 * high) * dx[g + 1]) - dmin * ((float)m1 * sx[g] + (float)m2 * sx[g + 1]);
+            int low = Dot(v.X & M, v.Y & M, v.Z & M, v.W & M, x.A, 0);
+            int high = Dot((v.X >> 4) & M, (v.Y >> 4) & M, (v.Z >> 4) & M, (v.W >> 4) & M, x.B, 0);
+            ScalesMinsOfUnit(h, piece >> 1, out uint scales, out uint mins);
+            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
+            float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
+            return d * ((float)(sc1 * low) * x.D0 + (float)(sc2 * high) * x.D1) - dmin * ((float)m1 * x.S0 + (float)m2 * x.S1);
+        }
+
+        // Sub-blocks 2u and 2u+1's 6-bit scales (bytes 0 and 1 of scales) and mins (of mins) without branches or byte
+        // indexing: the four low sub-blocks' are bytes of header words Y and Z as they are, the four high ones' are the
+        // nibbles of W with bits 6..7 of Y (scales) or Z (mins) on top (ggml's get_scale_min_k4 for all eight at once).
+        internal static void ScalesMinsOfUnit(UInt4 h, int unit, out uint scales, out uint mins)
+        {
+            uint highScales = (h.W & 0x0F0F0F0Fu) | ((h.Y >> 2) & 0x30303030u);
+            uint highMins = ((h.W >> 4) & 0x0F0F0F0Fu) | ((h.Z >> 2) & 0x30303030u);
+            uint high = 0u - (uint)(unit >> 1);   // all ones for units 2 and 3
+            int shift = 16 * (unit & 1);
+            scales = (((h.Y & 0x3F3F3F3Fu) & ~high) | (highScales & high)) >> shift;
+            mins = (((h.Z & 0x3F3F3F3Fu) & ~high) | (highMins & high)) >> shift;
         }
 
         private static int Dot(uint a, uint b, uint c, uint d, UInt4 x, int acc) =>

@@ -62,8 +62,8 @@ public sealed class Q5_K : WeightTypeInfo
             float lowSum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3);
             float highSum = BlockMath.Sum(b0) + BlockMath.Sum(b1) + BlockMath.Sum(b2) + BlockMath.Sum(b3);
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q4_K.ScaleMin(h, j0, out int sc1, out int m1);
-            Q4_K.ScaleMin(h, j1, out int sc2, out int m2);
+            Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
+            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
             return d * ((float)sc1 * low + (float)sc2 * high) - dmin * ((float)m1 * lowSum + (float)m2 * highSum);
         }
 
@@ -75,10 +75,9 @@ public sealed class Q5_K : WeightTypeInfo
             var v = q[qb + 3 + chunk];
             int k = chunk >> 1;
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q4_K.ScaleMin(h, 2 * k, out int sc, out int m);
-            float d1 = d * sc, m1 = dmin * m;
-            Q4_K.ScaleMin(h, 2 * k + 1, out sc, out m);
-            float d2 = d * sc, m2 = dmin * m;
+            Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
+            float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
+            float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
             long o = ob + 64 * k + 16 * (chunk & 1);
             for (int i = 0; i < 16; i++)
             {

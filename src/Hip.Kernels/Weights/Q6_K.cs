@@ -129,33 +129,39 @@ public sealed class Q6_K : WeightTypeInfo
     }
 
     /// <summary>
-    /// Against int8 activations (<see cref="MatVecQ8"/>). Unit = chunk c (h = c/2, half = c%2): four groups of 16 values
-    /// 128h + 16·half + 32g (g &lt; 4), each with its own int8 scale and inside one 32-value activation block; the quants are
-    /// 0..63 here and the −32 comes off as 32·Σxq of the group: d·Σ_g sc_g·dx·(Σ q·xq − 32·Σxq).
+    /// Against int8 activations (<see cref="MatVecQ8"/>). Piece c (0..7) = ql vector c: half h = c/4, j = c%4, u = j/2,
+    /// l = 16·(j%2) + i (i &lt; 16); its low nibbles with qh bits 2u..2u+1 are values 128h + 32u + l (16-value group
+    /// g = 8h + j), its high nibbles with qh bits 4+2u.. the same + 64 (group g + 4); the qh vector is 2h + j%2 and the
+    /// groups' int8 scales are byte j of scale words 2h and 2h + 1. The quants are 0..63 here and the −32 comes off as
+    /// 32·Σxq of the group: d·Σ sc·dx·(Σ q·xq − 32·Σxq).
     /// </summary>
     internal struct Q8Decoder : IQ8Decoder
     {
         public readonly int ValuesPerBlock => 256;
         public readonly int QuantVectors => 13;
         public readonly int ScaleWords => 1;
-        public readonly int Units => 4;
+        public readonly int Pieces => 8;
 
-        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
+        public readonly XPiece LoadX(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg, int piece)
         {
-            int h = unit >> 1, half = unit & 1;
-            var l1 = q[qb + 4 * h + half];
-            var l2 = q[qb + 4 * h + 2 + half];
-            var hi = q[qb + 8 + 2 * h + half];
+            int g = 8 * (piece >> 2) + (piece & 3);   // the low nibbles' group; the high nibbles' is g + 4
+            return new XPiece { A = xq[xv + g], B = xq[xv + g + 4], D0 = dx[xg + (g >> 1)], D1 = dx[xg + (g >> 1) + 2], T0 = s16[xv + g], T1 = s16[xv + g + 4] };
+        }
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int piece, XPiece x)
+        {
+            int h = piece >> 2, j = piece & 3, shift = 2 * (j >> 1);
+            var l = q[qb + piece];
+            var hi = q[qb + 8 + 2 * h + (j & 1)];
             var sc = q[qb + 12];
-            long x = xv + 8 * h + half, g = xg + 4 * h, s0 = 2 * g + half;
-            int p0 = Group(l1, 0, hi, 0, xq[x]) - 32 * s16[s0];
-            int p1 = Group(l2, 0, hi, 2, xq[x + 2]) - 32 * s16[s0 + 2];
-            int p2 = Group(l1, 4, hi, 4, xq[x + 4]) - 32 * s16[s0 + 4];
-            int p3 = Group(l2, 4, hi, 6, xq[x + 6]) - 32 * s16[s0 + 6];
-            int si = 8 * h + half;
-            return BlockMath.Half(s[sb]) * ((float)(BlockMath.SignedByte(sc, si) * p0) * dx[g] + (float)(BlockMath.SignedByte(sc, si + 2) * p1) * dx[g + 1]
-                                          + (float)(BlockMath.SignedByte(sc, si + 4) * p2) * dx[g + 2] + (float)(BlockMath.SignedByte(sc, si + 6) * p3) * dx[g + 3]);
+            int p0 = Group(l, 0, hi, shift, x.A) - 32 * x.T0;
+            int p1 = Group(l, 4, hi, shift + 4, x.B) - 32 * x.T1;
+            // the groups' scales: byte j of words 2h and 2h + 1, picked without branches
+            uint second = 0u - (uint)h;
+            uint w0 = (sc.X & ~second) | (sc.Z & second), w1 = (sc.Y & ~second) | (sc.W & second);
+            int up = 24 - 8 * j;
+            int c0 = (int)(w0 << up) >> 24, c1 = (int)(w1 << up) >> 24;
+            return BlockMath.Half(s[sb]) * ((float)(c0 * p0) * x.D0 + (float)(c1 * p1) * x.D1);
         }
 
         // Σ over 16 values of (4 low bits of l at ls | 2 bits of hi at hs, as bits 4..5) · xq, the quants unsigned 0..63

@@ -61,27 +61,25 @@ public sealed class Q8_0 : WeightTypeInfo
         }
     }
 
-    /// <summary>Against int8 activations (<see cref="MatVecQ8"/>): one unit per block, d·dx·Σ q·xq over 8 dp4a.</summary>
+    /// <summary>Against int8 activations (<see cref="MatVecQ8"/>): two pieces of 16 quants per block, d·dx·Σ q·xq over 4 dp4a each.</summary>
     internal struct Q8Decoder : IQ8Decoder
     {
         public readonly int ValuesPerBlock => 32;
         public readonly int QuantVectors => 2;
         public readonly int ScaleWords => 1;
-        public readonly int Units => 1;
+        public readonly int Pieces => 2;
 
-        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int unit,
-            ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg)
+        public readonly XPiece LoadX(ArrayView<UInt4> xq, ArrayView<float> dx, ArrayView<float> sx, ArrayView<int> s16, long xv, long xg, int piece) =>
+            new() { A = xq[xv + piece], D0 = dx[xg] };
+
+        public readonly float Dot(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int piece, XPiece x)
         {
-            UInt4 v0 = q[qb], v1 = q[qb + 1], x0 = xq[xv], x1 = xq[xv + 1];
-            int acc = BlockMath.Dp4a((int)v0.X, (int)x0.X, 0);
-            acc = BlockMath.Dp4a((int)v0.Y, (int)x0.Y, acc);
-            acc = BlockMath.Dp4a((int)v0.Z, (int)x0.Z, acc);
-            acc = BlockMath.Dp4a((int)v0.W, (int)x0.W, acc);
-            acc = BlockMath.Dp4a((int)v1.X, (int)x1.X, acc);
-            acc = BlockMath.Dp4a((int)v1.Y, (int)x1.Y, acc);
-            acc = BlockMath.Dp4a((int)v1.Z, (int)x1.Z, acc);
-            acc = BlockMath.Dp4a((int)v1.W, (int)x1.W, acc);
-            return BlockMath.Half(s[sb]) * ((float)acc * dx[xg]);
+            var v = q[qb + piece];
+            int acc = BlockMath.Dp4a((int)v.X, (int)x.A.X, 0);
+            acc = BlockMath.Dp4a((int)v.Y, (int)x.A.Y, acc);
+            acc = BlockMath.Dp4a((int)v.Z, (int)x.A.Z, acc);
+            acc = BlockMath.Dp4a((int)v.W, (int)x.A.W, acc);
+            return BlockMath.Half(s[sb]) * ((float)acc * x.D0);
         }
     }
 

@@ -32,12 +32,40 @@ public sealed class MatVecQ8Tests
         BlockKernelTests.AssertWithinSumBound(expected, actual, x, w, rows, n, m, what + " against the int8-activation reference");
     }
 
-    // m = 13: two groups of 8 warps, the second part-full; n = 768: three blocks, so lanes wrap (12 units) unevenly.
+    // The branch-free scale/min unpacking of the Q4_K and Q5_K device decoders (all eight sub-blocks' 6-bit pairs from
+    // header words Y, Z, W at once) against ggml's get_scale_min_k4 on random headers (every bit pattern of the 12 bytes).
+    [Fact]
+    public void Q4K_ScalesMinsOfUnit_MatchesGgmlUnpacking()
+    {
+        var random = new Random(20261203);
+        var header = new byte[16];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            random.NextBytes(header);
+            var h = new UInt4 { X = BitConverter.ToUInt32(header, 0), Y = BitConverter.ToUInt32(header, 4), Z = BitConverter.ToUInt32(header, 8), W = BitConverter.ToUInt32(header, 12) };
+            for (int unit = 0; unit < 4; unit++)
+            {
+                Q4_K.Q8Decoder.ScalesMinsOfUnit(h, unit, out uint scales, out uint mins);
+                for (int k = 0; k < 2; k++)
+                {
+                    Q4_K.ScaleMin(header.AsSpan(4, 12), 2 * unit + k, out int sc, out int m);
+                    Assert.Equal(sc, (int)((scales >> (8 * k)) & 63));
+                    Assert.Equal(m, (int)((mins >> (8 * k)) & 63));
+                }
+            }
+        }
+    }
+
+    // m = 13: part-full groups, and with two rows a warp the last warp's second row is past the end; n = 768: three
+    // blocks (24 pieces of Q4_K/Q6_K, 48 of Q8_0), so a step's second piece is missing on some lanes.
     [Theory]
-    [InlineData(WeightType.Q4_K)]
-    [InlineData(WeightType.Q6_K)]
-    [InlineData(WeightType.Q8_0)]
-    public void MatVec_Int8Activations_MatchesHostReference(WeightType type)
+    [InlineData(WeightType.Q4_K, 1)]
+    [InlineData(WeightType.Q6_K, 1)]
+    [InlineData(WeightType.Q8_0, 1)]
+    [InlineData(WeightType.Q4_K, 2)]
+    [InlineData(WeightType.Q6_K, 2)]
+    [InlineData(WeightType.Q8_0, 2)]
+    public void MatVec_Int8Activations_MatchesHostReference(WeightType type, int rowsPerWarp)
     {
         int rows = 2, n = 768, m = 13;
         var raw = WeightTestData.RandomBlocks(type, m, n, Random.Shared);
@@ -48,9 +76,17 @@ public sealed class MatVecQ8Tests
         Assert.True(kernels.UsesInt8Activations(w));
         using var xBuffer = a.Allocate1D(x);
         using var yBuffer = a.Allocate1D(TestData.Poison(rows * m));
-        kernels.MatVec(xBuffer.View, w, yBuffer.View, rows);
+        kernels.Int8RowsPerWarpOverride = rowsPerWarp;
+        try
+        {
+            kernels.MatVec(xBuffer.View, w, yBuffer.View, rows);
+        }
+        finally
+        {
+            kernels.Int8RowsPerWarpOverride = null;
+        }
         TestGpu.ThrowIfFaulted();
-        AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type})");
+        AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type}, {rowsPerWarp} rows a warp)");
     }
 
     // What int8 activations cost in accuracy: each x moves by at most amax/254 of its 32-block, in random directions, so
@@ -155,7 +191,8 @@ public sealed class MatVecQ8Tests
 
     // Consecutive matrices of one type share one launch (MatVecTargets: up to three, warp o on row o of [W0; W1; W2]):
     // the int8 kernel (Q4_K ×4: three fused, one alone; Q4_K, Q4_K, Q6_K as a Q4_K_M file's q, k, v), the float block
-    // kernel (F16 ×3) and through the fused norm (Q8_0 ×3). Rows 2, so the second x row is indexed too.
+    // kernel (F16 ×3) and through the fused norm (Q8_0 ×3). Rows 2, so the second x row is indexed too. The int8 kernel
+    // takes two rows a warp here, so warps straddle the matrices (7 + 6 + 5 rows: rows 6 and 7 share a warp).
     [Theory]
     [InlineData(false, "3,1", WeightType.Q4_K, WeightType.Q4_K, WeightType.Q4_K, WeightType.Q4_K)]
     [InlineData(false, "2,1", WeightType.Q4_K, WeightType.Q4_K, WeightType.Q6_K)]
@@ -180,7 +217,15 @@ public sealed class MatVecQ8Tests
             products.AssertEach(normed.GetAsArray1D(), "fused after the norm");
             return;
         }
-        kernels.MatMul(xBuffer.View, rows, products.List);
+        kernels.Int8RowsPerWarpOverride = 2;
+        try
+        {
+            kernels.MatMul(xBuffer.View, rows, products.List);
+        }
+        finally
+        {
+            kernels.Int8RowsPerWarpOverride = null;
+        }
         TestGpu.ThrowIfFaulted();
         products.AssertEach(x, "in one launch");
     }
