@@ -56,18 +56,23 @@ public sealed class MatVecQ8Tests
         }
     }
 
-    // m = 13: part-full groups, and with two rows a warp the last warp's second row is past the end; n = 768: three
-    // blocks (24 pieces of Q4_K/Q6_K, 48 of Q8_0), so a step's second piece is missing on some lanes.
+    // m = 13: part-full groups, and with two rows a warp the last warp's second row is past the end. n = 768: three
+    // blocks (24 pieces of Q4_K/Q6_K, 48 of Q8_0), so a step's later pieces are missing on some lanes; n = 4608: 144 and
+    // 288 pieces, several steps a row with a part-full last one.
     [Theory]
-    [InlineData(WeightType.Q4_K, 1)]
-    [InlineData(WeightType.Q6_K, 1)]
-    [InlineData(WeightType.Q8_0, 1)]
-    [InlineData(WeightType.Q4_K, 2)]
-    [InlineData(WeightType.Q6_K, 2)]
-    [InlineData(WeightType.Q8_0, 2)]
-    public void MatVec_Int8Activations_MatchesHostReference(WeightType type, int rowsPerWarp)
+    [InlineData(WeightType.Q4_K, 1, 768)]
+    [InlineData(WeightType.Q6_K, 1, 768)]
+    [InlineData(WeightType.Q8_0, 1, 768)]
+    [InlineData(WeightType.Q4_K, 2, 768)]
+    [InlineData(WeightType.Q6_K, 2, 768)]
+    [InlineData(WeightType.Q8_0, 2, 768)]
+    [InlineData(WeightType.Q4_K, 1, 4608)]
+    [InlineData(WeightType.Q6_K, 2, 4608)]
+    [InlineData(WeightType.Q8_0, 1, 4608)]
+    [InlineData(WeightType.Q8_0, 2, 4608)]
+    public void MatVec_Int8Activations_MatchesHostReference(WeightType type, int rowsPerWarp, int n)
     {
-        int rows = 2, n = 768, m = 13;
+        int rows = 2, m = 13;
         var raw = WeightTestData.RandomBlocks(type, m, n, Random.Shared);
         var x = TestData.Random(rows * n);
         var kernels = TestGpu.KernelsOf(KernelVariant.Grouped);
@@ -86,7 +91,7 @@ public sealed class MatVecQ8Tests
             kernels.Int8RowsPerWarpOverride = null;
         }
         TestGpu.ThrowIfFaulted();
-        AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type}, {rowsPerWarp} rows a warp)");
+        AssertMatchesQ8Reference(type, x, raw, yBuffer.GetAsArray1D(), rows, n, m, $"y ({type}, {rowsPerWarp} rows a warp, n {n})");
     }
 
     // What int8 activations cost in accuracy: each x moves by at most amax/254 of its 32-block, in random directions, so
