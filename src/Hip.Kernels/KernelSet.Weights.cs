@@ -389,9 +389,15 @@ public sealed partial class KernelSet
         kernels.ToFloat(_stream, (Index1D)(rowCount * kernels.ChunksPerRow(w.Cols)), w.QuantPlane, w.ScalePlane, output, firstRow, w.Cols);
     }
 
-    /// <summary>As the float32 overload, writing IEEE fp16 bit patterns (round to nearest even): the input of a half-precision GEMM.</summary>
+    /// <summary>
+    /// As the float32 overload, writing IEEE fp16 bit patterns (round to nearest even): the input of a half-precision GEMM.
+    /// The kernels store eight halves at a time, so the view must start on a multiple of 8 elements of its buffer.
+    /// </summary>
     public void DequantizeRows(DeviceMatrix w, int firstRow, int rowCount, ArrayView<ushort> halfOutput)
     {
+        long start = ((IContiguousArrayView)halfOutput).Index;
+        if (start % 8 != 0)
+            throw new ArgumentException($"DequantizeRows: the fp16 output view starts at element {start} of its buffer; it must start on a multiple of 8 (16-byte stores).", nameof(halfOutput));
         var kernels = CheckDequantize(w, firstRow, rowCount, halfOutput.Length);
         kernels.ToHalf(_stream, (Index1D)(rowCount * kernels.ChunksPerRow(w.Cols)), w.QuantPlane, w.ScalePlane, halfOutput, firstRow, w.Cols);
     }

@@ -30,6 +30,20 @@ internal static class BlockMath
         return (ushort)(sign | ((rebiased + 0x0FFFu + ((rebiased >> 13) & 1u)) >> 13));
     }
 
+    /// <summary>
+    /// <see cref="ToHalfBits"/> of lo in bits 0..15 and of hi in 16..31: one cvt.rn.f16x2.f32 on CUDA (the same round to
+    /// nearest even; NaN payloads aside), the integer form elsewhere.
+    /// </summary>
+    public static uint HalfPair(float lo, float hi)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("cvt.rn.f16x2.f32 %0, %1, %2;", out uint pair, hi, lo);   // d = {a: high half, b: low half}
+            return pair;
+        }
+        return ToHalfBits(lo) | ((uint)ToHalfBits(hi) << 16);
+    }
+
     /// <summary>Word i (0..3) of v.</summary>
     public static uint Word(UInt4 v, int i) => i == 0 ? v.X : i == 1 ? v.Y : i == 2 ? v.Z : v.W;
 

@@ -92,12 +92,18 @@ public sealed class Q4_K : WeightTypeInfo
             float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
             float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
             long o = ob + 64 * k + 16 * (chunk & 1);
-            for (int i = 0; i < 16; i++)
-            {
-                int b = BlockMath.Byte(v, i);
-                sink.Write(o + i, d1 * (float)(b & 15) - m1);
-                sink.Write(o + 32 + i, d2 * (float)(b >> 4) - m2);
-            }
+            Nibbles8(sink, o, v.X, v.Y, d1, m1, d2, m2);
+            Nibbles8(sink, o + 8, v.Z, v.W, d1, m1, d2, m2);
+        }
+
+        // the 8 bytes of a, b: low nibbles → values o.. (d1·q − m1), high nibbles → o + 32.. (d2·q − m2)
+        internal static void Nibbles8<TSink>(TSink sink, long o, uint a, uint b, float d1, float m1, float d2, float m2)
+            where TSink : struct, IValueSink
+        {
+            sink.Write8(o, d1 * (float)(a & 15) - m1, d1 * (float)((a >> 8) & 15) - m1, d1 * (float)((a >> 16) & 15) - m1, d1 * (float)((a >> 24) & 15) - m1,
+                d1 * (float)(b & 15) - m1, d1 * (float)((b >> 8) & 15) - m1, d1 * (float)((b >> 16) & 15) - m1, d1 * (float)((b >> 24) & 15) - m1);
+            sink.Write8(o + 32, d2 * (float)((a >> 4) & 15) - m2, d2 * (float)((a >> 12) & 15) - m2, d2 * (float)((a >> 20) & 15) - m2, d2 * (float)(a >> 28) - m2,
+                d2 * (float)((b >> 4) & 15) - m2, d2 * (float)((b >> 12) & 15) - m2, d2 * (float)((b >> 20) & 15) - m2, d2 * (float)(b >> 28) - m2);
         }
     }
 

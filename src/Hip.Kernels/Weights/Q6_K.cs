@@ -113,19 +113,33 @@ public sealed class Q6_K : WeightTypeInfo
             var hi = q[qb + 8 + 2 * h + half];
             var sc = q[qb + 12];
             float d = BlockMath.Half(s[sb]);
-            int si = 8 * h + half;
-            float d1 = d * (float)BlockMath.SignedByte(sc, si), d2 = d * (float)BlockMath.SignedByte(sc, si + 2);
-            float d3 = d * (float)BlockMath.SignedByte(sc, si + 4), d4 = d * (float)BlockMath.SignedByte(sc, si + 6);
+            // scales 8h + half + {0, 2, 4, 6}: bytes half and half + 2 of words 2h and 2h + 1, picked without branches
+            uint second = 0u - (uint)h;
+            uint w0 = (sc.X & ~second) | (sc.Z & second), w1 = (sc.Y & ~second) | (sc.W & second);
+            int up = 24 - 8 * half;
+            float d1 = d * (float)((int)(w0 << up) >> 24), d2 = d * (float)((int)(w0 << (up - 16)) >> 24);
+            float d3 = d * (float)((int)(w1 << up) >> 24), d4 = d * (float)((int)(w1 << (up - 16)) >> 24);
             long o = ob + 128 * h + 16 * half;
-            for (int i = 0; i < 16; i++)
-            {
-                int a = BlockMath.Byte(l1, i), b = BlockMath.Byte(l2, i), e = BlockMath.Byte(hi, i);
-                sink.Write(o + i, d1 * (float)(((a & 15) | ((e & 3) << 4)) - 32));
-                sink.Write(o + 32 + i, d2 * (float)(((b & 15) | (((e >> 2) & 3) << 4)) - 32));
-                sink.Write(o + 64 + i, d3 * (float)(((a >> 4) | (((e >> 4) & 3) << 4)) - 32));
-                sink.Write(o + 96 + i, d4 * (float)(((b >> 4) | (((e >> 6) & 3) << 4)) - 32));
-            }
+            Sixes8(sink, o, l1.X, l1.Y, 0, hi.X, hi.Y, 0, d1);
+            Sixes8(sink, o + 8, l1.Z, l1.W, 0, hi.Z, hi.W, 0, d1);
+            Sixes8(sink, o + 32, l2.X, l2.Y, 0, hi.X, hi.Y, 2, d2);
+            Sixes8(sink, o + 40, l2.Z, l2.W, 0, hi.Z, hi.W, 2, d2);
+            Sixes8(sink, o + 64, l1.X, l1.Y, 4, hi.X, hi.Y, 4, d3);
+            Sixes8(sink, o + 72, l1.Z, l1.W, 4, hi.Z, hi.W, 4, d3);
+            Sixes8(sink, o + 96, l2.X, l2.Y, 4, hi.X, hi.Y, 6, d4);
+            Sixes8(sink, o + 104, l2.Z, l2.W, 4, hi.Z, hi.W, 6, d4);
         }
+
+        // 8 values from the bytes of la, lb (4 bits at ls) and ha, hb (2 bits at hs, as bits 4..5): d·(q − 32)
+        private static void Sixes8<TSink>(TSink sink, long o, uint la, uint lb, int ls, uint ha, uint hb, int hs, float d)
+            where TSink : struct, IValueSink =>
+            sink.Write8(o, d * (float)(Six(la, ls, ha, hs, 0) - 32), d * (float)(Six(la, ls, ha, hs, 8) - 32),
+                d * (float)(Six(la, ls, ha, hs, 16) - 32), d * (float)(Six(la, ls, ha, hs, 24) - 32),
+                d * (float)(Six(lb, ls, hb, hs, 0) - 32), d * (float)(Six(lb, ls, hb, hs, 8) - 32),
+                d * (float)(Six(lb, ls, hb, hs, 16) - 32), d * (float)(Six(lb, ls, hb, hs, 24) - 32));
+
+        // byte at bit `at` of l (4 bits from ls) | of h (2 bits from hs) << 4
+        private static int Six(uint l, int ls, uint h, int hs, int at) => (int)(((l >> (at + ls)) & 15) | (((h >> (at + hs)) & 3) << 4));
     }
 
     /// <summary>

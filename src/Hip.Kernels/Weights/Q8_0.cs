@@ -56,8 +56,11 @@ public sealed class Q8_0 : WeightTypeInfo
         {
             var v = q[qb + chunk];
             float d = BlockMath.Half(s[sb]);
-            for (int j = 0; j < 16; j++)
-                sink.Write(ob + 16 * chunk + j, (float)BlockMath.SignedByte(v, j) * d);
+            long o = ob + 16 * chunk;
+            sink.Write8(o, (float)((int)(v.X << 24) >> 24) * d, (float)((int)(v.X << 16) >> 24) * d, (float)((int)(v.X << 8) >> 24) * d, (float)((int)v.X >> 24) * d,
+                (float)((int)(v.Y << 24) >> 24) * d, (float)((int)(v.Y << 16) >> 24) * d, (float)((int)(v.Y << 8) >> 24) * d, (float)((int)v.Y >> 24) * d);
+            sink.Write8(o + 8, (float)((int)(v.Z << 24) >> 24) * d, (float)((int)(v.Z << 16) >> 24) * d, (float)((int)(v.Z << 8) >> 24) * d, (float)((int)v.Z >> 24) * d,
+                (float)((int)(v.W << 24) >> 24) * d, (float)((int)(v.W << 16) >> 24) * d, (float)((int)(v.W << 8) >> 24) * d, (float)((int)v.W >> 24) * d);
         }
     }
 

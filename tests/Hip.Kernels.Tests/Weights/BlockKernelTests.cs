@@ -156,6 +156,20 @@ public sealed class BlockKernelTests
         }
     }
 
+    // The fp16 dequantization stores eight halves at a time: a view that does not start on 8 elements is refused with
+    // the offset named, before any launch (on CUDA the store would fault).
+    [Fact]
+    public void DequantizeRowsToHalf_MisalignedView_RefusedWithOffset()
+    {
+        var (table, _, _) = RandomMatrix(WeightType.Q4_K, 2, Cols(WeightType.Q4_K));
+        using (table)
+        {
+            using var halfBuffer = TestGpu.Kernels.Accelerator.Allocate1D<ushort>(3 * table.Cols);
+            var e = Assert.Throws<ArgumentException>(() => TestGpu.Kernels.DequantizeRows(table, 0, 2, halfBuffer.View.SubView(3, 2 * table.Cols)));
+            Assert.Contains("element 3", e.Message);
+        }
+    }
+
     internal static void AssertWithinSumBound(float[] expected, float[] actual, float[] x, float[] w, int rows, int n, int m, string what)
     {
         for (int r = 0; r < rows; r++)
