@@ -11,9 +11,11 @@ public sealed partial class KernelSet
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash128;
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense64;
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense128;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashSmall64;
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashSmall128;
     private MemoryBuffer1D<int, Stride1D.Dense>? _flashNoMask;   // the mask arguments of the dense mode (never read)
 
-    // HIP_FLASH_PREFETCH=0 keeps dense groups of 256 threads on the kernel without the register prefetch (for measurements)
+    // HIP_FLASH_PREFETCH=0 keeps dense groups of 256 and 128 threads on the kernel without the register prefetch (for measurements)
     private static readonly bool FlashPrefetch = Environment.GetEnvironmentVariable("HIP_FLASH_PREFETCH")?.Trim() != "0";
 
     /// <summary>
@@ -40,6 +42,8 @@ public sealed partial class KernelSet
         _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Kernel);
         _flashDense64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64DenseKernel);
         _flashDense128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128DenseKernel);
+        _flashSmall64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Dense32Kernel);
+        _flashSmall128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Dense32Kernel);
         _flashNoMask = _accelerator.Allocate1D<int>(1);
     }
 
@@ -48,7 +52,8 @@ public sealed partial class KernelSet
     /// (float32, un-scaled, positions startPos .. startPos + tokens − 1, RoPE applied) over one layer's F16 caches
     /// kCache, vCache [blocks, kvHeads, 64, headDim] (<see cref="KvLayout"/>) holding positions 0 .. startPos + tokens − 1.
     /// headDim 64 or 128; heads / kvHeads at most 8. queryTile (a multiple of 16) overrides <see cref="FlashQueryTile"/>;
-    /// groups of 256 threads (queryTile · heads / kvHeads = 128) take the prefetching kernel.
+    /// groups of 256 threads (queryTile · heads / kvHeads = 128) take the prefetching kernel, groups of 128 threads (64) its
+    /// 32-key-tile form.
     /// </summary>
     public void FlashAttentionPrefill(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         int tokens, int heads, int kvHeads, int headDim, int startPos, float scale, int? queryTile = null)
@@ -88,8 +93,10 @@ public sealed partial class KernelSet
         ArrayView<ushort> vCache, ArrayView<float> o, ArrayView<int> indices, ArrayView<int> counts)
     {
         var config = new KernelConfig(args.Groups, args.Warps * _accelerator.WarpSize);
-        var kernel = args.Mode == FlashAttention.ModeDense && args.Warps * _accelerator.WarpSize == FlashAttention.PrefetchThreads && FlashPrefetch
-            ? (headDim == 64 ? _flashDense64 : _flashDense128)
+        int threads = args.Warps * _accelerator.WarpSize;
+        bool prefetch = args.Mode == FlashAttention.ModeDense && FlashPrefetch;
+        var kernel = prefetch && threads == FlashAttention.PrefetchThreads ? (headDim == 64 ? _flashDense64 : _flashDense128)
+            : prefetch && threads == FlashAttention.SmallPrefetchThreads ? (headDim == 64 ? _flashSmall64 : _flashSmall128)
             : (headDim == 64 ? _flash64 : _flash128);
         kernel!(_stream, config, q, kCache, vCache, o, indices, counts, args);
         Mark(args.Mode == FlashAttention.ModeHip ? "Flash HiP" : "Flash dense");

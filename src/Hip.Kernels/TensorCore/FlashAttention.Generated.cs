@@ -9,12 +9,12 @@ public static partial class FlashAttention
     public static void HeadDim64Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 64, Units = 8, Steps = 4, KStride = 40;
-        var ks16 = SharedMemory.Allocate<Bits128>(TileKeys * KStride / 4);   // K tile [64 keys, D halves], padded, interleaved k-steps
+        const int D = 64, Units = 8, Steps = 4, KStride = 40, Keys = 64;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
         var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);       // V tile transposed [D, 64 keys] as key pairs
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
         var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(TileKeys);                // key code per tile column (see KeyCode)
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
         var k16 = kCache.Cast<Bits128>();
         var v16 = vCache.Cast<Bits128>();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
@@ -47,20 +47,20 @@ public static partial class FlashAttention
         float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
         var list = KeyListOf(a, indices, counts, tile);
-        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
         {
-            for (int i = tid; i < TileKeys; i += threads)
+            for (int i = tid; i < Keys; i += threads)
                 codes[i] = KeyCode(a, indices, list, e0 + i);
             Group.Barrier();
             // K rows as 16-byte units; V transposed into key pairs, a warp's lanes on 32 consecutive pairs (conflict-free stores)
-            for (int i = tid; i < TileKeys * Steps; i += threads)
+            for (int i = tid; i < Keys * Steps; i += threads)
             {
                 int r = i / Steps, c = i % Steps, code = codes[r];
                 StoreKStep(ks16, r * (KStride / 4) + 2 * c, Unit(a, code, k16, tile.KvHead, Units, 2 * c), Unit(a, code, k16, tile.KvHead, Units, 2 * c + 1));
             }
-            for (int i = tid; i < TileKeys / 2 * Units; i += threads)
+            for (int i = tid; i < Keys / 2 * Units; i += threads)
             {
-                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2);
+                int kp = i % (Keys / 2), u = i / (Keys / 2);
                 StorePairs(vt, 8 * u * VStride + PairColumn(kp), Unit(a, codes[2 * kp], v16, tile.KvHead, Units, u), Unit(a, codes[2 * kp + 1], v16, tile.KvHead, Units, u));
             }
             Group.Barrier();
@@ -109,7 +109,7 @@ public static partial class FlashAttention
                 MmaB(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, ks64[(56 + g) * (KStride / 2) + 12 + t]);
                 // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
                 // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + TileKeys - 1 > a.StartPos + t0)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
                 {
                     int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
                     s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
@@ -239,12 +239,12 @@ public static partial class FlashAttention
     public static void HeadDim128Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 128, Units = 16, Steps = 8, KStride = 72;
-        var ks16 = SharedMemory.Allocate<Bits128>(TileKeys * KStride / 4);   // K tile [64 keys, D halves], padded, interleaved k-steps
+        const int D = 128, Units = 16, Steps = 8, KStride = 72, Keys = 64;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
         var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);       // V tile transposed [D, 64 keys] as key pairs
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
         var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(TileKeys);                // key code per tile column (see KeyCode)
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
         var k16 = kCache.Cast<Bits128>();
         var v16 = vCache.Cast<Bits128>();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
@@ -293,20 +293,20 @@ public static partial class FlashAttention
         float o150 = 0f, o151 = 0f, o152 = 0f, o153 = 0f;
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
         var list = KeyListOf(a, indices, counts, tile);
-        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
         {
-            for (int i = tid; i < TileKeys; i += threads)
+            for (int i = tid; i < Keys; i += threads)
                 codes[i] = KeyCode(a, indices, list, e0 + i);
             Group.Barrier();
             // K rows as 16-byte units; V transposed into key pairs, a warp's lanes on 32 consecutive pairs (conflict-free stores)
-            for (int i = tid; i < TileKeys * Steps; i += threads)
+            for (int i = tid; i < Keys * Steps; i += threads)
             {
                 int r = i / Steps, c = i % Steps, code = codes[r];
                 StoreKStep(ks16, r * (KStride / 4) + 2 * c, Unit(a, code, k16, tile.KvHead, Units, 2 * c), Unit(a, code, k16, tile.KvHead, Units, 2 * c + 1));
             }
-            for (int i = tid; i < TileKeys / 2 * Units; i += threads)
+            for (int i = tid; i < Keys / 2 * Units; i += threads)
             {
-                int kp = i % (TileKeys / 2), u = i / (TileKeys / 2);
+                int kp = i % (Keys / 2), u = i / (Keys / 2);
                 StorePairs(vt, 8 * u * VStride + PairColumn(kp), Unit(a, codes[2 * kp], v16, tile.KvHead, Units, u), Unit(a, codes[2 * kp + 1], v16, tile.KvHead, Units, u));
             }
             Group.Barrier();
@@ -387,7 +387,7 @@ public static partial class FlashAttention
                 MmaB(ref s70, ref s71, ref s72, ref s73, q7a, q7b, q7c, q7d, ks64[(56 + g) * (KStride / 2) + 28 + t]);
                 // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
                 // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + TileKeys - 1 > a.StartPos + t0)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
                 {
                     int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
                     s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
@@ -569,17 +569,17 @@ public static partial class FlashAttention
         }
     }
 
-    /// <summary>Dense mode, head dimension 64, groups of <see cref="PrefetchThreads"/> threads: the next tile's K/V are loaded
-    /// into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
+    /// <summary>Dense mode, head dimension 64, groups of <see cref="PrefetchThreads"/> threads, 64 keys a tile: the next tile's
+    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
     public static void HeadDim64DenseKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 64, Units = 8, Steps = 4, KStride = 40;
-        var ks16 = SharedMemory.Allocate<Bits128>(TileKeys * KStride / 4);   // K tile [64 keys, D halves], padded, interleaved k-steps
+        const int D = 64, Units = 8, Steps = 4, KStride = 40, Keys = 64;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
         var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);       // V tile transposed [D, 64 keys] as key pairs
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
         var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(TileKeys);                // key code per tile column (see KeyCode)
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
         var k16 = kCache.Cast<Bits128>();
         var v16 = vCache.Cast<Bits128>();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
@@ -614,20 +614,20 @@ public static partial class FlashAttention
         var list = KeyListOf(a, indices, counts, tile);
         // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
         int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
-        int vp0 = (tid + 0) % (TileKeys / 2), vu0 = (tid + 0) / (TileKeys / 2);
-        for (int i = tid; i < TileKeys; i += threads)
+        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
+        for (int i = tid; i < Keys; i += threads)
             codes[i] = KeyCode(a, indices, list, i);
         Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
         Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
         Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
         Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
-        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
         {
             // the prefetched tile into shared memory, then the next one's loads in flight during the mma
             StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
             StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
             Group.Barrier();
-            int next = e0 + TileKeys;
+            int next = e0 + Keys;
             pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
             pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
             pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
@@ -677,7 +677,7 @@ public static partial class FlashAttention
                 MmaB(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, ks64[(56 + g) * (KStride / 2) + 12 + t]);
                 // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
                 // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + TileKeys - 1 > a.StartPos + t0)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
                 {
                     int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
                     s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
@@ -775,7 +775,7 @@ public static partial class FlashAttention
                 MmaB(ref o70, ref o71, ref o72, ref o73, p3a, p3b, p3c, p3d, vt64[(56 + g) * (VStride / 2) + 12 + t]);
             }
             Group.Barrier();
-            for (int i = tid; i < TileKeys; i += threads)   // the next tile's codes (masks), visible after the next barrier
+            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
                 codes[i] = KeyCode(a, indices, list, next + i);
         }
         l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
@@ -805,17 +805,17 @@ public static partial class FlashAttention
         }
     }
 
-    /// <summary>Dense mode, head dimension 128, groups of <see cref="PrefetchThreads"/> threads: the next tile's K/V are loaded
-    /// into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
+    /// <summary>Dense mode, head dimension 128, groups of <see cref="PrefetchThreads"/> threads, 64 keys a tile: the next tile's
+    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
     public static void HeadDim128DenseKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 128, Units = 16, Steps = 8, KStride = 72;
-        var ks16 = SharedMemory.Allocate<Bits128>(TileKeys * KStride / 4);   // K tile [64 keys, D halves], padded, interleaved k-steps
+        const int D = 128, Units = 16, Steps = 8, KStride = 72, Keys = 64;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
         var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);       // V tile transposed [D, 64 keys] as key pairs
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
         var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(TileKeys);                // key code per tile column (see KeyCode)
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
         var k16 = kCache.Cast<Bits128>();
         var v16 = vCache.Cast<Bits128>();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
@@ -867,9 +867,9 @@ public static partial class FlashAttention
         // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
         int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
         int kr1 = (tid + 256) / Steps, kc1 = (tid + 256) % Steps;
-        int vp0 = (tid + 0) % (TileKeys / 2), vu0 = (tid + 0) / (TileKeys / 2);
-        int vp1 = (tid + 256) % (TileKeys / 2), vu1 = (tid + 256) / (TileKeys / 2);
-        for (int i = tid; i < TileKeys; i += threads)
+        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
+        int vp1 = (tid + 256) % (Keys / 2), vu1 = (tid + 256) / (Keys / 2);
+        for (int i = tid; i < Keys; i += threads)
             codes[i] = KeyCode(a, indices, list, i);
         Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
         Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
@@ -879,7 +879,7 @@ public static partial class FlashAttention
         Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
         Bits128 pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1, Units, vu1);
         Bits128 pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1 + 1, Units, vu1);
-        for (int e0 = 0; e0 < list.Length; e0 += TileKeys)
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
         {
             // the prefetched tile into shared memory, then the next one's loads in flight during the mma
             StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
@@ -887,7 +887,7 @@ public static partial class FlashAttention
             StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
             StorePairs(vt, 8 * vu1 * VStride + PairColumn(vp1), pv1x, pv1y);
             Group.Barrier();
-            int next = e0 + TileKeys;
+            int next = e0 + Keys;
             pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
             pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
             pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1);
@@ -973,7 +973,7 @@ public static partial class FlashAttention
                 MmaB(ref s70, ref s71, ref s72, ref s73, q7a, q7b, q7c, q7d, ks64[(56 + g) * (KStride / 2) + 28 + t]);
                 // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
                 // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + TileKeys - 1 > a.StartPos + t0)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
                 {
                     int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
                     s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
@@ -1111,7 +1111,455 @@ public static partial class FlashAttention
                 MmaB(ref o150, ref o151, ref o152, ref o153, p3a, p3b, p3c, p3d, vt64[(120 + g) * (VStride / 2) + 12 + t]);
             }
             Group.Barrier();
-            for (int i = tid; i < TileKeys; i += threads)   // the next tile's codes (masks), visible after the next barrier
+            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
+                codes[i] = KeyCode(a, indices, list, next + i);
+        }
+        l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
+        l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);
+        float i0 = l0 > 0f ? 1f / l0 : 0f, i1 = l1 > 0f ? 1f / l1 : 0f;
+        if (real0)
+        {
+            o[qRow0 + 0 + 2 * t] = o00 * i0; o[qRow0 + 1 + 2 * t] = o01 * i0;
+            o[qRow0 + 8 + 2 * t] = o10 * i0; o[qRow0 + 9 + 2 * t] = o11 * i0;
+            o[qRow0 + 16 + 2 * t] = o20 * i0; o[qRow0 + 17 + 2 * t] = o21 * i0;
+            o[qRow0 + 24 + 2 * t] = o30 * i0; o[qRow0 + 25 + 2 * t] = o31 * i0;
+            o[qRow0 + 32 + 2 * t] = o40 * i0; o[qRow0 + 33 + 2 * t] = o41 * i0;
+            o[qRow0 + 40 + 2 * t] = o50 * i0; o[qRow0 + 41 + 2 * t] = o51 * i0;
+            o[qRow0 + 48 + 2 * t] = o60 * i0; o[qRow0 + 49 + 2 * t] = o61 * i0;
+            o[qRow0 + 56 + 2 * t] = o70 * i0; o[qRow0 + 57 + 2 * t] = o71 * i0;
+            o[qRow0 + 64 + 2 * t] = o80 * i0; o[qRow0 + 65 + 2 * t] = o81 * i0;
+            o[qRow0 + 72 + 2 * t] = o90 * i0; o[qRow0 + 73 + 2 * t] = o91 * i0;
+            o[qRow0 + 80 + 2 * t] = o100 * i0; o[qRow0 + 81 + 2 * t] = o101 * i0;
+            o[qRow0 + 88 + 2 * t] = o110 * i0; o[qRow0 + 89 + 2 * t] = o111 * i0;
+            o[qRow0 + 96 + 2 * t] = o120 * i0; o[qRow0 + 97 + 2 * t] = o121 * i0;
+            o[qRow0 + 104 + 2 * t] = o130 * i0; o[qRow0 + 105 + 2 * t] = o131 * i0;
+            o[qRow0 + 112 + 2 * t] = o140 * i0; o[qRow0 + 113 + 2 * t] = o141 * i0;
+            o[qRow0 + 120 + 2 * t] = o150 * i0; o[qRow0 + 121 + 2 * t] = o151 * i0;
+        }
+        if (real1)
+        {
+            o[qRow1 + 0 + 2 * t] = o02 * i1; o[qRow1 + 1 + 2 * t] = o03 * i1;
+            o[qRow1 + 8 + 2 * t] = o12 * i1; o[qRow1 + 9 + 2 * t] = o13 * i1;
+            o[qRow1 + 16 + 2 * t] = o22 * i1; o[qRow1 + 17 + 2 * t] = o23 * i1;
+            o[qRow1 + 24 + 2 * t] = o32 * i1; o[qRow1 + 25 + 2 * t] = o33 * i1;
+            o[qRow1 + 32 + 2 * t] = o42 * i1; o[qRow1 + 33 + 2 * t] = o43 * i1;
+            o[qRow1 + 40 + 2 * t] = o52 * i1; o[qRow1 + 41 + 2 * t] = o53 * i1;
+            o[qRow1 + 48 + 2 * t] = o62 * i1; o[qRow1 + 49 + 2 * t] = o63 * i1;
+            o[qRow1 + 56 + 2 * t] = o72 * i1; o[qRow1 + 57 + 2 * t] = o73 * i1;
+            o[qRow1 + 64 + 2 * t] = o82 * i1; o[qRow1 + 65 + 2 * t] = o83 * i1;
+            o[qRow1 + 72 + 2 * t] = o92 * i1; o[qRow1 + 73 + 2 * t] = o93 * i1;
+            o[qRow1 + 80 + 2 * t] = o102 * i1; o[qRow1 + 81 + 2 * t] = o103 * i1;
+            o[qRow1 + 88 + 2 * t] = o112 * i1; o[qRow1 + 89 + 2 * t] = o113 * i1;
+            o[qRow1 + 96 + 2 * t] = o122 * i1; o[qRow1 + 97 + 2 * t] = o123 * i1;
+            o[qRow1 + 104 + 2 * t] = o132 * i1; o[qRow1 + 105 + 2 * t] = o133 * i1;
+            o[qRow1 + 112 + 2 * t] = o142 * i1; o[qRow1 + 113 + 2 * t] = o143 * i1;
+            o[qRow1 + 120 + 2 * t] = o152 * i1; o[qRow1 + 121 + 2 * t] = o153 * i1;
+        }
+    }
+
+    /// <summary>Dense mode, head dimension 64, groups of <see cref="SmallPrefetchThreads"/> threads, 32 keys a tile: the next tile's
+    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
+    public static void HeadDim64Dense32Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, Args a)
+    {
+        const int D = 64, Units = 8, Steps = 4, KStride = 40, Keys = 32;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
+        var ks64 = ks16.Cast<Bits64>();
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
+        var vt = vt64.Cast<uint>();
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
+        var k16 = kCache.Cast<Bits128>();
+        var v16 = vCache.Cast<Bits128>();
+        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
+        var tile = TileOf(a, Grid.IdxX, warp);
+        int h = tile.Head, t0 = tile.Token;
+        bool active = t0 < a.Tokens;
+        int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
+        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
+        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
+        bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
+        long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
+        // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
+        float scale2 = a.Scale * Log2E;
+        uint q0a = real0 ? LoadQ(q, qRow0 + 0 + 2 * t, scale2) : 0u, q0b = real1 ? LoadQ(q, qRow1 + 0 + 2 * t, scale2) : 0u;
+        uint q0c = real0 ? LoadQ(q, qRow0 + 8 + 2 * t, scale2) : 0u, q0d = real1 ? LoadQ(q, qRow1 + 8 + 2 * t, scale2) : 0u;
+        uint q1a = real0 ? LoadQ(q, qRow0 + 16 + 2 * t, scale2) : 0u, q1b = real1 ? LoadQ(q, qRow1 + 16 + 2 * t, scale2) : 0u;
+        uint q1c = real0 ? LoadQ(q, qRow0 + 24 + 2 * t, scale2) : 0u, q1d = real1 ? LoadQ(q, qRow1 + 24 + 2 * t, scale2) : 0u;
+        uint q2a = real0 ? LoadQ(q, qRow0 + 32 + 2 * t, scale2) : 0u, q2b = real1 ? LoadQ(q, qRow1 + 32 + 2 * t, scale2) : 0u;
+        uint q2c = real0 ? LoadQ(q, qRow0 + 40 + 2 * t, scale2) : 0u, q2d = real1 ? LoadQ(q, qRow1 + 40 + 2 * t, scale2) : 0u;
+        uint q3a = real0 ? LoadQ(q, qRow0 + 48 + 2 * t, scale2) : 0u, q3b = real1 ? LoadQ(q, qRow1 + 48 + 2 * t, scale2) : 0u;
+        uint q3c = real0 ? LoadQ(q, qRow0 + 56 + 2 * t, scale2) : 0u, q3d = real1 ? LoadQ(q, qRow1 + 56 + 2 * t, scale2) : 0u;
+        // O accumulators: n-tile n holds dims 8n .. 8n + 7 (c0, c1: row g; c2, c3: row g + 8)
+        float o00 = 0f, o01 = 0f, o02 = 0f, o03 = 0f;
+        float o10 = 0f, o11 = 0f, o12 = 0f, o13 = 0f;
+        float o20 = 0f, o21 = 0f, o22 = 0f, o23 = 0f;
+        float o30 = 0f, o31 = 0f, o32 = 0f, o33 = 0f;
+        float o40 = 0f, o41 = 0f, o42 = 0f, o43 = 0f;
+        float o50 = 0f, o51 = 0f, o52 = 0f, o53 = 0f;
+        float o60 = 0f, o61 = 0f, o62 = 0f, o63 = 0f;
+        float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
+        float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
+        var list = KeyListOf(a, indices, counts, tile);
+        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
+        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
+        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
+        for (int i = tid; i < Keys; i += threads)
+            codes[i] = KeyCode(a, indices, list, i);
+        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
+        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
+        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
+        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
+        {
+            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
+            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
+            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
+            Group.Barrier();
+            int next = e0 + Keys;
+            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
+            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
+            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
+            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
+            // warp-uniform: dense mode skips tiles wholly after the warp's last query
+            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
+            {
+                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
+                float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
+                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f;
+                float s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
+                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
+                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
+                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
+                {
+                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
+                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
+                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
+                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
+                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
+                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
+                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
+                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
+                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
+                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
+                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
+                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
+                }
+                // online softmax: the row max over the quad's lanes, then probabilities and rescaling
+                float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s01), s11), s21), s31);
+                float x1 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s02, s12), s22), s32), s03), s13), s23), s33);
+                x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 1)); x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 2));
+                x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
+                float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
+                float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
+                // scores are in log2 units (q carries log2 e): exp2 is one instruction
+                float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
+                bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
+                m0 = n0; m1 = n1;
+                s00 = Exp2(s00 - r0); s01 = Exp2(s01 - r0); s02 = Exp2(s02 - r1); s03 = Exp2(s03 - r1);
+                s10 = Exp2(s10 - r0); s11 = Exp2(s11 - r0); s12 = Exp2(s12 - r1); s13 = Exp2(s13 - r1);
+                s20 = Exp2(s20 - r0); s21 = Exp2(s21 - r0); s22 = Exp2(s22 - r1); s23 = Exp2(s23 - r1);
+                s30 = Exp2(s30 - r0); s31 = Exp2(s31 - r0); s32 = Exp2(s32 - r1); s33 = Exp2(s33 - r1);
+                l0 = l0 * f0 + s00 + s01 + s10 + s11 + s20 + s21 + s30 + s31;
+                l1 = l1 * f1 + s02 + s03 + s12 + s13 + s22 + s23 + s32 + s33;
+                if (rescale)
+                {
+                    o00 *= f0; o01 *= f0; o02 *= f1; o03 *= f1;
+                    o10 *= f0; o11 *= f0; o12 *= f1; o13 *= f1;
+                    o20 *= f0; o21 *= f0; o22 *= f1; o23 *= f1;
+                    o30 *= f0; o31 *= f0; o32 *= f1; o33 *= f1;
+                    o40 *= f0; o41 *= f0; o42 *= f1; o43 *= f1;
+                    o50 *= f0; o51 *= f0; o52 *= f1; o53 *= f1;
+                    o60 *= f0; o61 *= f0; o62 *= f1; o63 *= f1;
+                    o70 *= f0; o71 *= f0; o72 *= f1; o73 *= f1;
+                }
+                // O += P·V: P's accumulator fragments are A fragments of the next mma (keys 16kk .. 16kk + 15)
+                uint p0a = Mma.PackHalf2(s00, s01), p0b = Mma.PackHalf2(s02, s03), p0c = Mma.PackHalf2(s10, s11), p0d = Mma.PackHalf2(s12, s13);
+                uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
+                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
+            }
+            Group.Barrier();
+            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
+                codes[i] = KeyCode(a, indices, list, next + i);
+        }
+        l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
+        l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);
+        float i0 = l0 > 0f ? 1f / l0 : 0f, i1 = l1 > 0f ? 1f / l1 : 0f;
+        if (real0)
+        {
+            o[qRow0 + 0 + 2 * t] = o00 * i0; o[qRow0 + 1 + 2 * t] = o01 * i0;
+            o[qRow0 + 8 + 2 * t] = o10 * i0; o[qRow0 + 9 + 2 * t] = o11 * i0;
+            o[qRow0 + 16 + 2 * t] = o20 * i0; o[qRow0 + 17 + 2 * t] = o21 * i0;
+            o[qRow0 + 24 + 2 * t] = o30 * i0; o[qRow0 + 25 + 2 * t] = o31 * i0;
+            o[qRow0 + 32 + 2 * t] = o40 * i0; o[qRow0 + 33 + 2 * t] = o41 * i0;
+            o[qRow0 + 40 + 2 * t] = o50 * i0; o[qRow0 + 41 + 2 * t] = o51 * i0;
+            o[qRow0 + 48 + 2 * t] = o60 * i0; o[qRow0 + 49 + 2 * t] = o61 * i0;
+            o[qRow0 + 56 + 2 * t] = o70 * i0; o[qRow0 + 57 + 2 * t] = o71 * i0;
+        }
+        if (real1)
+        {
+            o[qRow1 + 0 + 2 * t] = o02 * i1; o[qRow1 + 1 + 2 * t] = o03 * i1;
+            o[qRow1 + 8 + 2 * t] = o12 * i1; o[qRow1 + 9 + 2 * t] = o13 * i1;
+            o[qRow1 + 16 + 2 * t] = o22 * i1; o[qRow1 + 17 + 2 * t] = o23 * i1;
+            o[qRow1 + 24 + 2 * t] = o32 * i1; o[qRow1 + 25 + 2 * t] = o33 * i1;
+            o[qRow1 + 32 + 2 * t] = o42 * i1; o[qRow1 + 33 + 2 * t] = o43 * i1;
+            o[qRow1 + 40 + 2 * t] = o52 * i1; o[qRow1 + 41 + 2 * t] = o53 * i1;
+            o[qRow1 + 48 + 2 * t] = o62 * i1; o[qRow1 + 49 + 2 * t] = o63 * i1;
+            o[qRow1 + 56 + 2 * t] = o72 * i1; o[qRow1 + 57 + 2 * t] = o73 * i1;
+        }
+    }
+
+    /// <summary>Dense mode, head dimension 128, groups of <see cref="SmallPrefetchThreads"/> threads, 32 keys a tile: the next tile's
+    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
+    public static void HeadDim128Dense32Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+        ArrayView<int> indices, ArrayView<int> counts, Args a)
+    {
+        const int D = 128, Units = 16, Steps = 8, KStride = 72, Keys = 32;
+        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
+        var ks64 = ks16.Cast<Bits64>();
+        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
+        var vt = vt64.Cast<uint>();
+        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
+        var k16 = kCache.Cast<Bits128>();
+        var v16 = vCache.Cast<Bits128>();
+        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
+        var tile = TileOf(a, Grid.IdxX, warp);
+        int h = tile.Head, t0 = tile.Token;
+        bool active = t0 < a.Tokens;
+        int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
+        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
+        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
+        bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
+        long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
+        // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
+        float scale2 = a.Scale * Log2E;
+        uint q0a = real0 ? LoadQ(q, qRow0 + 0 + 2 * t, scale2) : 0u, q0b = real1 ? LoadQ(q, qRow1 + 0 + 2 * t, scale2) : 0u;
+        uint q0c = real0 ? LoadQ(q, qRow0 + 8 + 2 * t, scale2) : 0u, q0d = real1 ? LoadQ(q, qRow1 + 8 + 2 * t, scale2) : 0u;
+        uint q1a = real0 ? LoadQ(q, qRow0 + 16 + 2 * t, scale2) : 0u, q1b = real1 ? LoadQ(q, qRow1 + 16 + 2 * t, scale2) : 0u;
+        uint q1c = real0 ? LoadQ(q, qRow0 + 24 + 2 * t, scale2) : 0u, q1d = real1 ? LoadQ(q, qRow1 + 24 + 2 * t, scale2) : 0u;
+        uint q2a = real0 ? LoadQ(q, qRow0 + 32 + 2 * t, scale2) : 0u, q2b = real1 ? LoadQ(q, qRow1 + 32 + 2 * t, scale2) : 0u;
+        uint q2c = real0 ? LoadQ(q, qRow0 + 40 + 2 * t, scale2) : 0u, q2d = real1 ? LoadQ(q, qRow1 + 40 + 2 * t, scale2) : 0u;
+        uint q3a = real0 ? LoadQ(q, qRow0 + 48 + 2 * t, scale2) : 0u, q3b = real1 ? LoadQ(q, qRow1 + 48 + 2 * t, scale2) : 0u;
+        uint q3c = real0 ? LoadQ(q, qRow0 + 56 + 2 * t, scale2) : 0u, q3d = real1 ? LoadQ(q, qRow1 + 56 + 2 * t, scale2) : 0u;
+        uint q4a = real0 ? LoadQ(q, qRow0 + 64 + 2 * t, scale2) : 0u, q4b = real1 ? LoadQ(q, qRow1 + 64 + 2 * t, scale2) : 0u;
+        uint q4c = real0 ? LoadQ(q, qRow0 + 72 + 2 * t, scale2) : 0u, q4d = real1 ? LoadQ(q, qRow1 + 72 + 2 * t, scale2) : 0u;
+        uint q5a = real0 ? LoadQ(q, qRow0 + 80 + 2 * t, scale2) : 0u, q5b = real1 ? LoadQ(q, qRow1 + 80 + 2 * t, scale2) : 0u;
+        uint q5c = real0 ? LoadQ(q, qRow0 + 88 + 2 * t, scale2) : 0u, q5d = real1 ? LoadQ(q, qRow1 + 88 + 2 * t, scale2) : 0u;
+        uint q6a = real0 ? LoadQ(q, qRow0 + 96 + 2 * t, scale2) : 0u, q6b = real1 ? LoadQ(q, qRow1 + 96 + 2 * t, scale2) : 0u;
+        uint q6c = real0 ? LoadQ(q, qRow0 + 104 + 2 * t, scale2) : 0u, q6d = real1 ? LoadQ(q, qRow1 + 104 + 2 * t, scale2) : 0u;
+        uint q7a = real0 ? LoadQ(q, qRow0 + 112 + 2 * t, scale2) : 0u, q7b = real1 ? LoadQ(q, qRow1 + 112 + 2 * t, scale2) : 0u;
+        uint q7c = real0 ? LoadQ(q, qRow0 + 120 + 2 * t, scale2) : 0u, q7d = real1 ? LoadQ(q, qRow1 + 120 + 2 * t, scale2) : 0u;
+        // O accumulators: n-tile n holds dims 8n .. 8n + 7 (c0, c1: row g; c2, c3: row g + 8)
+        float o00 = 0f, o01 = 0f, o02 = 0f, o03 = 0f;
+        float o10 = 0f, o11 = 0f, o12 = 0f, o13 = 0f;
+        float o20 = 0f, o21 = 0f, o22 = 0f, o23 = 0f;
+        float o30 = 0f, o31 = 0f, o32 = 0f, o33 = 0f;
+        float o40 = 0f, o41 = 0f, o42 = 0f, o43 = 0f;
+        float o50 = 0f, o51 = 0f, o52 = 0f, o53 = 0f;
+        float o60 = 0f, o61 = 0f, o62 = 0f, o63 = 0f;
+        float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
+        float o80 = 0f, o81 = 0f, o82 = 0f, o83 = 0f;
+        float o90 = 0f, o91 = 0f, o92 = 0f, o93 = 0f;
+        float o100 = 0f, o101 = 0f, o102 = 0f, o103 = 0f;
+        float o110 = 0f, o111 = 0f, o112 = 0f, o113 = 0f;
+        float o120 = 0f, o121 = 0f, o122 = 0f, o123 = 0f;
+        float o130 = 0f, o131 = 0f, o132 = 0f, o133 = 0f;
+        float o140 = 0f, o141 = 0f, o142 = 0f, o143 = 0f;
+        float o150 = 0f, o151 = 0f, o152 = 0f, o153 = 0f;
+        float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
+        var list = KeyListOf(a, indices, counts, tile);
+        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
+        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
+        int kr1 = (tid + 128) / Steps, kc1 = (tid + 128) % Steps;
+        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
+        int vp1 = (tid + 128) % (Keys / 2), vu1 = (tid + 128) / (Keys / 2);
+        for (int i = tid; i < Keys; i += threads)
+            codes[i] = KeyCode(a, indices, list, i);
+        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
+        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
+        Bits128 pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1);
+        Bits128 pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1 + 1);
+        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
+        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
+        Bits128 pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1, Units, vu1);
+        Bits128 pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1 + 1, Units, vu1);
+        for (int e0 = 0; e0 < list.Length; e0 += Keys)
+        {
+            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
+            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
+            StoreKStep(ks16, kr1 * (KStride / 4) + 2 * kc1, pk1a, pk1b);
+            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
+            StorePairs(vt, 8 * vu1 * VStride + PairColumn(vp1), pv1x, pv1y);
+            Group.Barrier();
+            int next = e0 + Keys;
+            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
+            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
+            pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1);
+            pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1 + 1);
+            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
+            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
+            pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1, Units, vu1);
+            pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1 + 1, Units, vu1);
+            // warp-uniform: dense mode skips tiles wholly after the warp's last query
+            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
+            {
+                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
+                float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
+                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f;
+                float s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
+                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q4a, q4b, q4c, q4d, ks64[(0 + g) * (KStride / 2) + 16 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q4a, q4b, q4c, q4d, ks64[(8 + g) * (KStride / 2) + 16 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q4a, q4b, q4c, q4d, ks64[(16 + g) * (KStride / 2) + 16 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q4a, q4b, q4c, q4d, ks64[(24 + g) * (KStride / 2) + 16 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q5a, q5b, q5c, q5d, ks64[(0 + g) * (KStride / 2) + 20 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q5a, q5b, q5c, q5d, ks64[(8 + g) * (KStride / 2) + 20 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q5a, q5b, q5c, q5d, ks64[(16 + g) * (KStride / 2) + 20 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q5a, q5b, q5c, q5d, ks64[(24 + g) * (KStride / 2) + 20 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q6a, q6b, q6c, q6d, ks64[(0 + g) * (KStride / 2) + 24 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q6a, q6b, q6c, q6d, ks64[(8 + g) * (KStride / 2) + 24 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q6a, q6b, q6c, q6d, ks64[(16 + g) * (KStride / 2) + 24 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q6a, q6b, q6c, q6d, ks64[(24 + g) * (KStride / 2) + 24 + t]);
+                MmaB(ref s00, ref s01, ref s02, ref s03, q7a, q7b, q7c, q7d, ks64[(0 + g) * (KStride / 2) + 28 + t]);
+                MmaB(ref s10, ref s11, ref s12, ref s13, q7a, q7b, q7c, q7d, ks64[(8 + g) * (KStride / 2) + 28 + t]);
+                MmaB(ref s20, ref s21, ref s22, ref s23, q7a, q7b, q7c, q7d, ks64[(16 + g) * (KStride / 2) + 28 + t]);
+                MmaB(ref s30, ref s31, ref s32, ref s33, q7a, q7b, q7c, q7d, ks64[(24 + g) * (KStride / 2) + 28 + t]);
+                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
+                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
+                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
+                {
+                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
+                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
+                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
+                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
+                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
+                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
+                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
+                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
+                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
+                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
+                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
+                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
+                }
+                // online softmax: the row max over the quad's lanes, then probabilities and rescaling
+                float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s01), s11), s21), s31);
+                float x1 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s02, s12), s22), s32), s03), s13), s23), s33);
+                x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 1)); x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 2));
+                x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
+                float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
+                float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
+                // scores are in log2 units (q carries log2 e): exp2 is one instruction
+                float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
+                bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
+                m0 = n0; m1 = n1;
+                s00 = Exp2(s00 - r0); s01 = Exp2(s01 - r0); s02 = Exp2(s02 - r1); s03 = Exp2(s03 - r1);
+                s10 = Exp2(s10 - r0); s11 = Exp2(s11 - r0); s12 = Exp2(s12 - r1); s13 = Exp2(s13 - r1);
+                s20 = Exp2(s20 - r0); s21 = Exp2(s21 - r0); s22 = Exp2(s22 - r1); s23 = Exp2(s23 - r1);
+                s30 = Exp2(s30 - r0); s31 = Exp2(s31 - r0); s32 = Exp2(s32 - r1); s33 = Exp2(s33 - r1);
+                l0 = l0 * f0 + s00 + s01 + s10 + s11 + s20 + s21 + s30 + s31;
+                l1 = l1 * f1 + s02 + s03 + s12 + s13 + s22 + s23 + s32 + s33;
+                if (rescale)
+                {
+                    o00 *= f0; o01 *= f0; o02 *= f1; o03 *= f1;
+                    o10 *= f0; o11 *= f0; o12 *= f1; o13 *= f1;
+                    o20 *= f0; o21 *= f0; o22 *= f1; o23 *= f1;
+                    o30 *= f0; o31 *= f0; o32 *= f1; o33 *= f1;
+                    o40 *= f0; o41 *= f0; o42 *= f1; o43 *= f1;
+                    o50 *= f0; o51 *= f0; o52 *= f1; o53 *= f1;
+                    o60 *= f0; o61 *= f0; o62 *= f1; o63 *= f1;
+                    o70 *= f0; o71 *= f0; o72 *= f1; o73 *= f1;
+                    o80 *= f0; o81 *= f0; o82 *= f1; o83 *= f1;
+                    o90 *= f0; o91 *= f0; o92 *= f1; o93 *= f1;
+                    o100 *= f0; o101 *= f0; o102 *= f1; o103 *= f1;
+                    o110 *= f0; o111 *= f0; o112 *= f1; o113 *= f1;
+                    o120 *= f0; o121 *= f0; o122 *= f1; o123 *= f1;
+                    o130 *= f0; o131 *= f0; o132 *= f1; o133 *= f1;
+                    o140 *= f0; o141 *= f0; o142 *= f1; o143 *= f1;
+                    o150 *= f0; o151 *= f0; o152 *= f1; o153 *= f1;
+                }
+                // O += P·V: P's accumulator fragments are A fragments of the next mma (keys 16kk .. 16kk + 15)
+                uint p0a = Mma.PackHalf2(s00, s01), p0b = Mma.PackHalf2(s02, s03), p0c = Mma.PackHalf2(s10, s11), p0d = Mma.PackHalf2(s12, s13);
+                uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
+                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o80, ref o81, ref o82, ref o83, p0a, p0b, p0c, p0d, vt64[(64 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o90, ref o91, ref o92, ref o93, p0a, p0b, p0c, p0d, vt64[(72 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o100, ref o101, ref o102, ref o103, p0a, p0b, p0c, p0d, vt64[(80 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o110, ref o111, ref o112, ref o113, p0a, p0b, p0c, p0d, vt64[(88 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o120, ref o121, ref o122, ref o123, p0a, p0b, p0c, p0d, vt64[(96 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o130, ref o131, ref o132, ref o133, p0a, p0b, p0c, p0d, vt64[(104 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o140, ref o141, ref o142, ref o143, p0a, p0b, p0c, p0d, vt64[(112 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o150, ref o151, ref o152, ref o153, p0a, p0b, p0c, p0d, vt64[(120 + g) * (VStride / 2) + 0 + t]);
+                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o80, ref o81, ref o82, ref o83, p1a, p1b, p1c, p1d, vt64[(64 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o90, ref o91, ref o92, ref o93, p1a, p1b, p1c, p1d, vt64[(72 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o100, ref o101, ref o102, ref o103, p1a, p1b, p1c, p1d, vt64[(80 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o110, ref o111, ref o112, ref o113, p1a, p1b, p1c, p1d, vt64[(88 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o120, ref o121, ref o122, ref o123, p1a, p1b, p1c, p1d, vt64[(96 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o130, ref o131, ref o132, ref o133, p1a, p1b, p1c, p1d, vt64[(104 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o140, ref o141, ref o142, ref o143, p1a, p1b, p1c, p1d, vt64[(112 + g) * (VStride / 2) + 4 + t]);
+                MmaB(ref o150, ref o151, ref o152, ref o153, p1a, p1b, p1c, p1d, vt64[(120 + g) * (VStride / 2) + 4 + t]);
+            }
+            Group.Barrier();
+            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
                 codes[i] = KeyCode(a, indices, list, next + i);
         }
         l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);

@@ -17,8 +17,8 @@ namespace Hip.Kernels;
 /// copies K (row-major) and V (transposed, so its B fragments are key pairs) to shared memory; S = Q·Kᵀ with
 /// <see cref="Mma.MmaF16"/>, the masks, an online softmax in registers (row max and sum over the lane quad), P rounded to
 /// fp16 as the A fragments of O += P·V. Accumulation in float32. K/V tiles move as 16-byte global loads, B fragments as
-/// 8-byte shared loads (see <see cref="PairColumn"/>); the dense form for 8-warp groups (the CUDA default) loads the next
-/// tile into registers while the current one is multiplied. The kernels are hand-unrolled per head dimension
+/// 8-byte shared loads (see <see cref="PairColumn"/>); the dense forms for 8-warp groups (the CUDA default) and for 4-warp
+/// groups (32-key tiles) load the next tile into registers while the current one is multiplied. The kernels are hand-unrolled per head dimension
 /// (FlashAttention.Generated.cs, written by FlashAttention.gen.py).
 /// </summary>
 public static partial class FlashAttention
@@ -34,13 +34,20 @@ public static partial class FlashAttention
     /// <summary>Threads of a group of the dense prefetching kernels (HeadDim64DenseKernel, HeadDim128DenseKernel): 8 warps.</summary>
     public const int PrefetchThreads = 256;
 
+    /// <summary>
+    /// Threads of a group of the small dense prefetching kernels (HeadDim64Dense32Kernel, HeadDim128Dense32Kernel): 4
+    /// warps over tiles of 32 keys, so that a thread's share of a tile and its S fragments stay as small as the 8-warp
+    /// form's and two groups fit an SM (one group's barriers no longer idle the SM).
+    /// </summary>
+    public const int SmallPrefetchThreads = 128;
+
     /// <summary>Mode: dense causal attention.</summary>
     public const int ModeDense = 0;
 
     /// <summary>Mode: HiP sink + selected blocks + window.</summary>
     public const int ModeHip = 1;
 
-    private const int VStride = TileKeys / 2 + 8;     // words per transposed V row (padded: conflict-free 8-byte B loads)
+    private const int VStride = TileKeys / 2 + 8;     // words per transposed V row (padded to 8 mod 32: conflict-free 8-byte B loads; 32-key tiles use 16 of them)
     private const int WindowFlag = 1 << 30;            // key code bit: the key belongs to the list's window part
     private const int PositionMask = WindowFlag - 1;
 

@@ -17,15 +17,20 @@ public sealed class FlashAttentionTests
     // Dense causal, kept tiny because the CPU accelerator emulates each mma with 32 warp shuffles: at d 64 one query
     // tile over 2 key tiles (the online softmax across tiles, the second tile diagonal); at d 128 a partial query tile
     // with 2 query heads sharing the KV head. Positions after the last key hold NaN, so reading or weighting them fails.
-    // prefetch: groups of 256 threads (query tile 128 / (heads / kvHeads)), the kernels that load the next K/V tile into
-    // registers during the current one (the CUDA default); at d 64 over 3 key tiles.
+    // groupThreads 256: groups of 8 warps (query tile 128 / (heads / kvHeads)), the kernels that load the next K/V tile
+    // into registers during the current one (the CUDA default), at d 64 over 3 key tiles; 128: their 4-warp form over
+    // 32-key tiles (query tile 64 / (heads / kvHeads)), at d 64 over 5 tiles (the last part-full) with the diagonal in
+    // two of them; 0: the query tile of the accelerator (16 on the CPU: the kernel without prefetch).
     [Theory]
-    [InlineData(64, 16, 1, 1, 60, false)]
-    [InlineData(128, 10, 2, 1, 20, false)]
-    [InlineData(64, 20, 2, 1, 120, true)]
-    [InlineData(128, 10, 2, 1, 20, true)]
-    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos, bool prefetch)
+    [InlineData(64, 16, 1, 1, 60, 0)]
+    [InlineData(128, 10, 2, 1, 20, 0)]
+    [InlineData(64, 20, 2, 1, 120, 256)]
+    [InlineData(128, 10, 2, 1, 20, 256)]
+    [InlineData(64, 20, 2, 1, 120, 128)]
+    [InlineData(128, 10, 4, 1, 20, 128)]
+    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos, int groupThreads)
     {
+        int? queryTile = groupThreads == 0 ? null : groupThreads / 2 / (heads / kvHeads);
         var (q, k, v) = RandomLayer(tokens, heads, kvHeads, headDim, startPos, out var kBits, out var vBits);
         var expected = new float[tokens * heads * headDim];
         FlashAttention.Reference(q, kBits, vBits, expected, tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim));
@@ -36,10 +41,10 @@ public sealed class FlashAttentionTests
         using var vBuffer = acc.Allocate1D(vBits);
         using var oBuffer = acc.Allocate1D(TestData.Poison(expected.Length));
         TestGpu.Kernels.FlashAttentionPrefill(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View,
-            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim), prefetch ? 128 / (heads / kvHeads) : null);
+            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim), queryTile);
         TestGpu.ThrowIfFaulted();
 
-        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}{(prefetch ? " prefetch" : "")}");
+        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}, groups of {groupThreads} threads");
     }
 
     // HiP: one query block of 16 per head, each with its own random selection of key blocks of 2
