@@ -27,7 +27,7 @@ public sealed partial class KernelSet
     private MemoryBuffer1D<float, Stride1D.Dense>? _dequantizeScratch;   // prefill of quantized weights: rows dequantized to float32
 
     /// <summary>
-    /// Whether the GPU form of the mat-vec of Q4_K, Q6_K and Q8_0 weights quantizes the activations to int8 and uses
+    /// Whether the GPU form of the mat-vec of Q4_K, Q5_K, Q6_K and Q8_0 weights quantizes the activations to int8 and uses
     /// integer dot products (<see cref="MatVecQ8"/>, as llama.cpp's CUDA mat-vec does) rather than float products with
     /// float activations. On by default; <c>HIP_MATVEC_INT8=0</c> turns it off.
     /// </summary>
@@ -245,7 +245,7 @@ public sealed partial class KernelSet
                 WeightType.Q5_1 => BlockKernels.Load<Q5_1.Decoder>(_accelerator, perThread),
                 WeightType.Q8_0 => BlockKernels.Load<Q8_0.Decoder>(_accelerator, perThread).WithQ8<Q8_0.Q8Decoder>(_accelerator, perThread),
                 WeightType.Q4_K => BlockKernels.Load<Q4_K.Decoder>(_accelerator, perThread).WithQ8<Q4_K.Q8Decoder>(_accelerator, perThread),
-                WeightType.Q5_K => BlockKernels.Load<Q5_K.Decoder>(_accelerator, perThread),
+                WeightType.Q5_K => BlockKernels.Load<Q5_K.Decoder>(_accelerator, perThread).WithQ8<Q5_K.Q8Decoder>(_accelerator, perThread),
                 WeightType.Q6_K => BlockKernels.Load<Q6_K.Decoder>(_accelerator, perThread).WithQ8<Q6_K.Q8Decoder>(_accelerator, perThread),
                 _ => throw new NotSupportedException($"No kernels for weight type {type}."),
             };

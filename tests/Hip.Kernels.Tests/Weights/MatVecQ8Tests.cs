@@ -15,6 +15,7 @@ public sealed class MatVecQ8Tests
     private static MatVecQ8.HostDot Dot(WeightType type) => type switch
     {
         WeightType.Q4_K => Q4_K.DotQ8,
+        WeightType.Q5_K => Q5_K.DotQ8,
         WeightType.Q6_K => Q6_K.DotQ8,
         WeightType.Q8_0 => Q8_0.DotQ8,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
@@ -61,6 +62,8 @@ public sealed class MatVecQ8Tests
     // 288 pieces, several steps a row with a part-full last one.
     [Theory]
     [InlineData(WeightType.Q4_K, 1, 768)]
+    [InlineData(WeightType.Q5_K, 1, 768)]
+    [InlineData(WeightType.Q5_K, 2, 4608)]
     [InlineData(WeightType.Q6_K, 1, 768)]
     [InlineData(WeightType.Q8_0, 1, 768)]
     [InlineData(WeightType.Q4_K, 2, 768)]
@@ -99,6 +102,7 @@ public sealed class MatVecQ8Tests
     // for any wrong block, scale or sign (errors of order 100 %).
     [Theory]
     [InlineData(WeightType.Q4_K)]
+    [InlineData(WeightType.Q5_K)]
     [InlineData(WeightType.Q6_K)]
     [InlineData(WeightType.Q8_0)]
     public void HostReference_CloseToFloatMatVec(WeightType type)
@@ -154,6 +158,7 @@ public sealed class MatVecQ8Tests
     // through a 4-byte local slot, stored and at once reloaded; ptxas keeps it in a register: eng/gpu-check.sh prints ptxas -v.)
     [Theory]
     [InlineData(typeof(Q4_K.Q8Decoder))]
+    [InlineData(typeof(Q5_K.Q8Decoder))]
     [InlineData(typeof(Q6_K.Q8Decoder))]
     [InlineData(typeof(Q8_0.Q8Decoder))]
     public void Kernel_ForSm90_UsesDp4aAndVectorLoads(Type decoder)
