@@ -153,24 +153,33 @@ public sealed class Q4_K : WeightTypeInfo
             mins = (((h.Z & 0x3F3F3F3Fu) & ~high) | (highMins & high)) >> shift;
         }
 
-        private static int Dot(uint a, uint b, uint c, uint d, UInt4 x, int acc) =>
+        // acc + Σ of the 16 byte products of the words a..d with x (dp4a)
+        internal static int Dot(uint a, uint b, uint c, uint d, UInt4 x, int acc) =>
             BlockMath.Dp4a((int)d, (int)x.W, BlockMath.Dp4a((int)c, (int)x.Z, BlockMath.Dp4a((int)b, (int)x.Y, BlockMath.Dp4a((int)a, (int)x.X, acc))));
     }
 
     /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>).</summary>
-    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
+    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx) =>
+        ScaleMinDotQ8(block, block.Slice(16, 128), [], xq, dx, sx);
+
+    /// <summary>
+    /// The host int8 dot of a Q4_K or Q5_K block: header (d, dmin, scales) at the block's start, 4-bit quants qs, and
+    /// for Q5_K the fifth bits qh (bit j of qh[l] for value l of sub-block j; empty for Q4_K).
+    /// </summary>
+    internal static double ScaleMinDotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<byte> qs, ReadOnlySpan<byte> qh,
+        ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
     {
         float d = Half(block, 0), dmin = Half(block, 2);
         var scales = block.Slice(4, 12);
-        var qs = block.Slice(16, 128);
         double acc = 0;
         for (int u = 0; u < 4; u++)
         {
             int low = 0, high = 0;
             for (int l = 0; l < 32; l++)
             {
-                low += (qs[32 * u + l] & 15) * xq[64 * u + l];
-                high += (qs[32 * u + l] >> 4) * xq[64 * u + 32 + l];
+                int fifthLow = qh.IsEmpty ? 0 : ((qh[l] >> (2 * u)) & 1) << 4, fifthHigh = qh.IsEmpty ? 0 : ((qh[l] >> (2 * u + 1)) & 1) << 4;
+                low += ((qs[32 * u + l] & 15) | fifthLow) * xq[64 * u + l];
+                high += ((qs[32 * u + l] >> 4) | fifthHigh) * xq[64 * u + 32 + l];
             }
             ScaleMin(scales, 2 * u, out int sc1, out int m1);
             ScaleMin(scales, 2 * u + 1, out int sc2, out int m2);

@@ -109,8 +109,8 @@ public sealed class Q5_K : WeightTypeInfo
             var hb = q[qb + 1 + (piece & 1)];
             var v = q[qb + 3 + piece];
             int k = piece >> 1, j0 = 2 * k, j1 = 2 * k + 1;
-            int low = Dot(Five(v.X, 0, hb.X, j0), Five(v.Y, 0, hb.Y, j0), Five(v.Z, 0, hb.Z, j0), Five(v.W, 0, hb.W, j0), x.A);
-            int high = Dot(Five(v.X, 4, hb.X, j1), Five(v.Y, 4, hb.Y, j1), Five(v.Z, 4, hb.Z, j1), Five(v.W, 4, hb.W, j1), x.B);
+            int low = Q4_K.Q8Decoder.Dot(Five(v.X, 0, hb.X, j0), Five(v.Y, 0, hb.Y, j0), Five(v.Z, 0, hb.Z, j0), Five(v.W, 0, hb.W, j0), x.A, 0);
+            int high = Q4_K.Q8Decoder.Dot(Five(v.X, 4, hb.X, j1), Five(v.Y, 4, hb.Y, j1), Five(v.Z, 4, hb.Z, j1), Five(v.W, 4, hb.W, j1), x.B, 0);
             Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
             int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
             float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
@@ -118,32 +118,10 @@ public sealed class Q5_K : WeightTypeInfo
         }
 
         // the four 5-bit quants of a word: nibbles at `shift` of v, bit `bit` of each byte of hb as bit 4
-        private static int Five(uint v, int shift, uint hb, int bit) => (int)(((v >> shift) & 0x0F0F0F0Fu) | (((hb >> bit) & 0x01010101u) << 4));
-
-        private static int Dot(int a, int b, int c, int d, UInt4 x) =>
-            BlockMath.Dp4a(d, (int)x.W, BlockMath.Dp4a(c, (int)x.Z, BlockMath.Dp4a(b, (int)x.Y, BlockMath.Dp4a(a, (int)x.X, 0))));
+        private static uint Five(uint v, int shift, uint hb, int bit) => ((v >> shift) & 0x0F0F0F0Fu) | (((hb >> bit) & 0x01010101u) << 4);
     }
 
-    /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>), as Q4_K's.</summary>
-    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx)
-    {
-        float d = Half(block, 0), dmin = Half(block, 2);
-        var scales = block.Slice(4, 12);
-        var qh = block.Slice(16, 32);
-        var qs = block.Slice(48, 128);
-        double acc = 0;
-        for (int u = 0; u < 4; u++)
-        {
-            int low = 0, high = 0;
-            for (int l = 0; l < 32; l++)
-            {
-                low += ((qs[32 * u + l] & 15) | (((qh[l] >> (2 * u)) & 1) << 4)) * xq[64 * u + l];
-                high += ((qs[32 * u + l] >> 4) | (((qh[l] >> (2 * u + 1)) & 1) << 4)) * xq[64 * u + 32 + l];
-            }
-            Q4_K.ScaleMin(scales, 2 * u, out int sc1, out int m1);
-            Q4_K.ScaleMin(scales, 2 * u + 1, out int sc2, out int m2);
-            acc += d * ((float)(sc1 * low) * dx[2 * u] + (float)(sc2 * high) * dx[2 * u + 1]) - dmin * ((float)m1 * sx[2 * u] + (float)m2 * sx[2 * u + 1]);
-        }
-        return acc;
-    }
+    /// <summary>The host form of <see cref="Q8Decoder"/> over one block (<see cref="MatVecQ8.Reference"/>), as Q4_K's with qh.</summary>
+    internal static double DotQ8(ReadOnlySpan<byte> block, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> dx, ReadOnlySpan<float> sx) =>
+        Q4_K.ScaleMinDotQ8(block, block.Slice(48, 128), block.Slice(16, 32), xq, dx, sx);
 }
