@@ -92,19 +92,23 @@ public sealed class Q4_K : WeightTypeInfo
             float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
             float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
             long o = ob + 64 * k + 16 * (chunk & 1);
-            Nibbles8(sink, o, v.X, v.Y, d1, m1, d2, m2);
-            Nibbles8(sink, o + 8, v.Z, v.W, d1, m1, d2, m2);
+            Nibbles8(sink, o, v.X, v.Y, 0u, 0u, d1, m1, d2, m2);
+            Nibbles8(sink, o + 8, v.Z, v.W, 0u, 0u, d1, m1, d2, m2);
         }
 
-        // the 8 bytes of a, b: low nibbles → values o.. (d1·q − m1), high nibbles → o + 32.. (d2·q − m2)
-        internal static void Nibbles8<TSink>(TSink sink, long o, uint a, uint b, float d1, float m1, float d2, float m2)
+        // the 8 bytes of a, b: low nibbles → values o.. (d1·q − m1), high nibbles → o + 32.. (d2·q − m2); Q5_K's fifth
+        // bits in fa, fb (bit 0 of each byte for the low nibble's value, bit 1 for the high one's; 0 for Q4_K)
+        internal static void Nibbles8<TSink>(TSink sink, long o, uint a, uint b, uint fa, uint fb, float d1, float m1, float d2, float m2)
             where TSink : struct, IValueSink
         {
-            sink.Write8(o, d1 * (float)(a & 15) - m1, d1 * (float)((a >> 8) & 15) - m1, d1 * (float)((a >> 16) & 15) - m1, d1 * (float)((a >> 24) & 15) - m1,
-                d1 * (float)(b & 15) - m1, d1 * (float)((b >> 8) & 15) - m1, d1 * (float)((b >> 16) & 15) - m1, d1 * (float)((b >> 24) & 15) - m1);
-            sink.Write8(o + 32, d2 * (float)((a >> 4) & 15) - m2, d2 * (float)((a >> 12) & 15) - m2, d2 * (float)((a >> 20) & 15) - m2, d2 * (float)(a >> 28) - m2,
-                d2 * (float)((b >> 4) & 15) - m2, d2 * (float)((b >> 12) & 15) - m2, d2 * (float)((b >> 20) & 15) - m2, d2 * (float)(b >> 28) - m2);
+            sink.Write8(o, d1 * Quant(a, fa, 0, 0) - m1, d1 * Quant(a, fa, 8, 0) - m1, d1 * Quant(a, fa, 16, 0) - m1, d1 * Quant(a, fa, 24, 0) - m1,
+                d1 * Quant(b, fb, 0, 0) - m1, d1 * Quant(b, fb, 8, 0) - m1, d1 * Quant(b, fb, 16, 0) - m1, d1 * Quant(b, fb, 24, 0) - m1);
+            sink.Write8(o + 32, d2 * Quant(a, fa, 0, 1) - m2, d2 * Quant(a, fa, 8, 1) - m2, d2 * Quant(a, fa, 16, 1) - m2, d2 * Quant(a, fa, 24, 1) - m2,
+                d2 * Quant(b, fb, 0, 1) - m2, d2 * Quant(b, fb, 8, 1) - m2, d2 * Quant(b, fb, 16, 1) - m2, d2 * Quant(b, fb, 24, 1) - m2);
         }
+
+        // the quant of the byte at bit `at` of w: its low (high 0) or high (high 1) nibble, plus 16 for its fifth bit in f
+        private static float Quant(uint w, uint f, int at, int high) => (float)(((w >> (at + 4 * high)) & 15) + (((f >> (at + high)) & 1) << 4));
     }
 
     /// <summary>

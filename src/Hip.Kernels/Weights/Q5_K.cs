@@ -79,12 +79,8 @@ public sealed class Q5_K : WeightTypeInfo
             float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
             float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
             long o = ob + 64 * k + 16 * (chunk & 1);
-            for (int i = 0; i < 16; i++)
-            {
-                int b = BlockMath.Byte(v, i), bits = BlockMath.Byte(hb, i);
-                sink.Write(o + i, d1 * (float)((b & 15) + (((bits >> (2 * k)) & 1) != 0 ? 16 : 0)) - m1);
-                sink.Write(o + 32 + i, d2 * (float)((b >> 4) + (((bits >> (2 * k + 1)) & 1) != 0 ? 16 : 0)) - m2);
-            }
+            Q4_K.Decoder.Nibbles8(sink, o, v.X, v.Y, hb.X >> (2 * k), hb.Y >> (2 * k), d1, m1, d2, m2);
+            Q4_K.Decoder.Nibbles8(sink, o + 8, v.Z, v.W, hb.Z >> (2 * k), hb.W >> (2 * k), d1, m1, d2, m2);
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class BlockKernelPtxTests
                 Assert.Contains("ld.global.v4.b32", ptx);   // 16-byte weight loads
                 Assert.DoesNotContain("ld.local", ptx);    // nothing spilled
             }
-            if (kernel.Name == nameof(DequantizeBlocks.ToHalfKernel) && type is "Q4_K" or "Q6_K" or "Q8_0")
+            if (kernel.Name == nameof(DequantizeBlocks.ToHalfKernel) && type is "Q4_K" or "Q5_K" or "Q6_K" or "Q8_0")
             {
                 Assert.Contains("st.global.v4", ptx);       // eight halves a store (the prefill GEMM's weight scratch)
                 Assert.Contains("cvt.rn.f16x2.f32", ptx);
