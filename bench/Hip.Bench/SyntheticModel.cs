@@ -121,6 +121,7 @@ internal static class SyntheticModel
         GgmlType.F16 or GgmlType.BF16 => 2,
         GgmlType.Q8_0 => 34,
         GgmlType.Q4_K => 144,
+        GgmlType.Q5_K => 176,
         GgmlType.Q6_K => 210,
         _ => throw new NotSupportedException($"No synthetic blocks of {type}."),
     };
@@ -166,11 +167,14 @@ internal static class SyntheticModel
                 break;
             }
             case GgmlType.Q4_K:
+            case GgmlType.Q5_K:
             {
-                // x = d·sc·q − dmin·m, q uniform in 0..15 (mean 7.5, sd 4.6); sc in 32..63, m = sc/2 and dmin = 15·d centre it
-                const float d = WeightScale / (47f * 4.6f);
+                // x = d·sc·q − dmin·m, q uniform in 0..15 (mean 7.5, sd 4.6; Q5_K: 0..31 with the random qh bits, mean 15.5,
+                // sd 9.2); sc in 32..63, m = sc/2 and dmin = 15·d (31·d) centre it
+                bool five = type == GgmlType.Q5_K;
+                float d = WeightScale / (47f * (five ? 9.2f : 4.6f));
                 BitConverter.TryWriteBytes(b, Half(d));
-                BitConverter.TryWriteBytes(b[2..], Half(15 * d));
+                BitConverter.TryWriteBytes(b[2..], Half((five ? 31 : 15) * d));
                 Span<byte> sc = stackalloc byte[8], m = stackalloc byte[8];
                 for (int j = 0; j < 8; j++)
                 {

@@ -38,6 +38,12 @@ public sealed class SyntheticModelTests : IDisposable
             Assert.Equal(GgmlType.Q4_K, types[$"blk.{layer}.ffn_down.weight"]);
         }
         Assert.Equal(GgmlType.Q4_K, types["blk.0.attn_q.weight"]);
+        var q5 = SyntheticShape.Named("llama-3.1-8b").Tensors(SyntheticWeightType.Named("q5_k_m")).ToDictionary(t => t.Name, t => t.Type);
+        Assert.Equal(GgmlType.Q5_K, q5["token_embd.weight"]);   // Q5_K_M: the same mix on Q5_K
+        Assert.Equal(GgmlType.Q6_K, q5["output.weight"]);
+        Assert.Equal(GgmlType.Q6_K, q5["blk.0.attn_v.weight"]);
+        Assert.Equal(GgmlType.Q5_K, q5["blk.4.ffn_down.weight"]);
+        Assert.Equal(GgmlType.Q5_K, q5["blk.0.attn_q.weight"]);
         var tied = SyntheticShape.Named("llama-3.2-1b").Tensors(SyntheticWeightType.Named("q4_k_m")).ToDictionary(t => t.Name, t => t.Type);
         Assert.Equal(GgmlType.Q6_K, tied["token_embd.weight"]);
         Assert.False(tied.ContainsKey("output.weight"));
@@ -51,6 +57,7 @@ public sealed class SyntheticModelTests : IDisposable
     [InlineData(GgmlType.BF16)]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
     [InlineData(GgmlType.Q6_K)]
     public void FillBlock_Dequantized_IsFiniteWithWeightLikeSpread(GgmlType type)
     {
@@ -110,7 +117,10 @@ public sealed class SyntheticModelTests : IDisposable
             case GgmlType.BF16: return [BitConverter.UInt32BitsToSingle((uint)BitConverter.ToUInt16(b, 0) << 16)];
             case GgmlType.Q8_0: return Enumerable.Range(0, 32).Select(j => H(b, 0) * (sbyte)b[2 + j]).ToArray();
             case GgmlType.Q4_K:
+            case GgmlType.Q5_K:
             {
+                bool five = type == GgmlType.Q5_K;
+                int qs = five ? 48 : 16;   // Q5_K: qh[32] at 16, bit j of qh[l] adds 16 to value l of sub-block j
                 float d = H(b, 0), dmin = H(b, 2);
                 var s = b.AsSpan(4, 12).ToArray();
                 var x = new float[256];
@@ -120,8 +130,10 @@ public sealed class SyntheticModelTests : IDisposable
                     int m = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
                     for (int l = 0; l < 32; l++)
                     {
-                        int q = b[16 + 32 * (j / 2) + l];
+                        int q = b[qs + 32 * (j / 2) + l];
                         q = j % 2 == 0 ? q & 15 : q >> 4;
+                        if (five)
+                            q += ((b[16 + l] >> j) & 1) << 4;
                         x[32 * j + l] = d * sc * q - dmin * m;
                     }
                 }
