@@ -50,8 +50,9 @@ internal static class BlockMath
     /// <summary>Byte i (0..15) of v.</summary>
     public static int Byte(UInt4 v, int i) => (int)((Word(v, i >> 2) >> (8 * (i & 3))) & 0xFF);
 
-    /// <summary>Byte i (0..15) of v as a signed byte.</summary>
-    public static int SignedByte(UInt4 v, int i) => (int)(Word(v, i >> 2) << (24 - 8 * (i & 3))) >> 24;
+    /// <summary>Byte b (0..3) of w as a signed byte.</summary>
+    public static int SignedByteOf(uint w, int b) => (int)(w << (24 - 8 * b)) >> 24;
+
 
     public static float Sum(Float4 x) => x.X + x.Y + x.Z + x.W;
 

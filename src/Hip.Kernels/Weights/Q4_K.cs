@@ -31,6 +31,25 @@ public sealed class Q4_K : WeightTypeInfo
         }
     }
 
+    /// <summary>
+    /// The same on the device for sub-blocks 2u and 2u + 1 (their 6-bit scales and mins), without branches or byte
+    /// indexing: the four low sub-blocks' are bytes of header words Y and Z as they are, the four high ones' the nibbles
+    /// of W with bits 6..7 of Y (scales) or Z (mins) on top (get_scale_min_k4 for all eight at once).
+    /// </summary>
+    internal static void ScaleMins(UInt4 h, int unit, out int sc1, out int m1, out int sc2, out int m2)
+    {
+        uint highScales = (h.W & 0x0F0F0F0Fu) | ((h.Y >> 2) & 0x30303030u);
+        uint highMins = ((h.W >> 4) & 0x0F0F0F0Fu) | ((h.Z >> 2) & 0x30303030u);
+        uint high = 0u - (uint)(unit >> 1);   // all ones for units 2 and 3
+        int shift = 16 * (unit & 1);
+        uint scales = (((h.Y & 0x3F3F3F3Fu) & ~high) | (highScales & high)) >> shift;
+        uint mins = (((h.Z & 0x3F3F3F3Fu) & ~high) | (highMins & high)) >> shift;
+        sc1 = (int)(scales & 63);
+        sc2 = (int)((scales >> 8) & 63);
+        m1 = (int)(mins & 63);
+        m2 = (int)((mins >> 8) & 63);
+    }
+
     protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> values)
     {
         float d = Half(block, 0), dmin = Half(block, 2);
@@ -76,8 +95,7 @@ public sealed class Q4_K : WeightTypeInfo
             float lowSum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3);
             float highSum = BlockMath.Sum(b0) + BlockMath.Sum(b1) + BlockMath.Sum(b2) + BlockMath.Sum(b3);
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
-            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
+            ScaleMins(h, k, out int sc1, out int m1, out int sc2, out int m2);
             return d * ((float)sc1 * low + (float)sc2 * high) - dmin * ((float)m1 * lowSum + (float)m2 * highSum);
         }
 
@@ -88,9 +106,8 @@ public sealed class Q4_K : WeightTypeInfo
             var v = q[qb + 1 + chunk];
             int k = chunk >> 1;
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
-            float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
-            float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
+            ScaleMins(h, k, out int sc1, out int mn1, out int sc2, out int mn2);
+            float d1 = d * sc1, m1 = dmin * mn1, d2 = d * sc2, m2 = dmin * mn2;
             long o = ob + 64 * k + 16 * (chunk & 1);
             Nibbles8(sink, o, v.X, v.Y, 0u, 0u, d1, m1, d2, m2);
             Nibbles8(sink, o + 8, v.Z, v.W, 0u, 0u, d1, m1, d2, m2);
@@ -138,23 +155,9 @@ public sealed class Q4_K : WeightTypeInfo
             const uint M = 0x0F0F0F0F;
             int low = Dot(v.X & M, v.Y & M, v.Z & M, v.W & M, x.A, 0);
             int high = Dot((v.X >> 4) & M, (v.Y >> 4) & M, (v.Z >> 4) & M, (v.W >> 4) & M, x.B, 0);
-            ScalesMinsOfUnit(h, piece >> 1, out uint scales, out uint mins);
-            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
+            ScaleMins(h, piece >> 1, out int sc1, out int m1, out int sc2, out int m2);
             float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
             return d * ((float)(sc1 * low) * x.D0 + (float)(sc2 * high) * x.D1) - dmin * ((float)m1 * x.S0 + (float)m2 * x.S1);
-        }
-
-        // Sub-blocks 2u and 2u+1's 6-bit scales (bytes 0 and 1 of scales) and mins (of mins) without branches or byte
-        // indexing: the four low sub-blocks' are bytes of header words Y and Z as they are, the four high ones' are the
-        // nibbles of W with bits 6..7 of Y (scales) or Z (mins) on top (ggml's get_scale_min_k4 for all eight at once).
-        internal static void ScalesMinsOfUnit(UInt4 h, int unit, out uint scales, out uint mins)
-        {
-            uint highScales = (h.W & 0x0F0F0F0Fu) | ((h.Y >> 2) & 0x30303030u);
-            uint highMins = ((h.W >> 4) & 0x0F0F0F0Fu) | ((h.Z >> 2) & 0x30303030u);
-            uint high = 0u - (uint)(unit >> 1);   // all ones for units 2 and 3
-            int shift = 16 * (unit & 1);
-            scales = (((h.Y & 0x3F3F3F3Fu) & ~high) | (highScales & high)) >> shift;
-            mins = (((h.Z & 0x3F3F3F3Fu) & ~high) | (highMins & high)) >> shift;
         }
 
         // acc + Σ of the 16 byte products of the words a..d with x (dp4a)

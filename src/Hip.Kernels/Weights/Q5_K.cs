@@ -62,8 +62,7 @@ public sealed class Q5_K : WeightTypeInfo
             float lowSum = BlockMath.Sum(a0) + BlockMath.Sum(a1) + BlockMath.Sum(a2) + BlockMath.Sum(a3);
             float highSum = BlockMath.Sum(b0) + BlockMath.Sum(b1) + BlockMath.Sum(b2) + BlockMath.Sum(b3);
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
-            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
+            Q4_K.ScaleMins(h, k, out int sc1, out int m1, out int sc2, out int m2);
             return d * ((float)sc1 * low + (float)sc2 * high) - dmin * ((float)m1 * lowSum + (float)m2 * highSum);
         }
 
@@ -75,9 +74,8 @@ public sealed class Q5_K : WeightTypeInfo
             var v = q[qb + 3 + chunk];
             int k = chunk >> 1;
             float d = BlockMath.Half(h.X), dmin = BlockMath.HalfHigh(h.X);
-            Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
-            float d1 = d * (int)(scales & 63), m1 = dmin * (int)(mins & 63);
-            float d2 = d * (int)((scales >> 8) & 63), m2 = dmin * (int)((mins >> 8) & 63);
+            Q4_K.ScaleMins(h, k, out int sc1, out int mn1, out int sc2, out int mn2);
+            float d1 = d * sc1, m1 = dmin * mn1, d2 = d * sc2, m2 = dmin * mn2;
             long o = ob + 64 * k + 16 * (chunk & 1);
             Q4_K.Decoder.Nibbles8(sink, o, v.X, v.Y, hb.X >> (2 * k), hb.Y >> (2 * k), d1, m1, d2, m2);
             Q4_K.Decoder.Nibbles8(sink, o + 8, v.Z, v.W, hb.Z >> (2 * k), hb.W >> (2 * k), d1, m1, d2, m2);
@@ -107,8 +105,7 @@ public sealed class Q5_K : WeightTypeInfo
             int k = piece >> 1, j0 = 2 * k, j1 = 2 * k + 1;
             int low = Q4_K.Q8Decoder.Dot(Five(v.X, 0, hb.X, j0), Five(v.Y, 0, hb.Y, j0), Five(v.Z, 0, hb.Z, j0), Five(v.W, 0, hb.W, j0), x.A, 0);
             int high = Q4_K.Q8Decoder.Dot(Five(v.X, 4, hb.X, j1), Five(v.Y, 4, hb.Y, j1), Five(v.Z, 4, hb.Z, j1), Five(v.W, 4, hb.W, j1), x.B, 0);
-            Q4_K.Q8Decoder.ScalesMinsOfUnit(h, k, out uint scales, out uint mins);
-            int sc1 = (int)(scales & 63), sc2 = (int)((scales >> 8) & 63), m1 = (int)(mins & 63), m2 = (int)((mins >> 8) & 63);
+            Q4_K.ScaleMins(h, k, out int sc1, out int m1, out int sc2, out int m2);
             float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
             return d * ((float)(sc1 * low) * x.D0 + (float)(sc2 * high) * x.D1) - dmin * ((float)m1 * x.S0 + (float)m2 * x.S1);
         }

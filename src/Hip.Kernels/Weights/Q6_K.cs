@@ -75,6 +75,17 @@ public sealed class Q6_K : WeightTypeInfo
             }
     }
 
+    /// <summary>
+    /// The int8 scales of 16-value groups 8h + b and 8h + 4 + b (b &lt; 4) from the block's scale vector: byte b of words 2h
+    /// and 2h + 1, picked without branches or a run-time byte index.
+    /// </summary>
+    internal static void GroupScales(UInt4 sc, int h, int b, out int low, out int high)
+    {
+        uint second = 0u - (uint)h;
+        low = BlockMath.SignedByteOf((sc.X & ~second) | (sc.Z & second), b);
+        high = BlockMath.SignedByteOf((sc.Y & ~second) | (sc.W & second), b);
+    }
+
     internal struct Decoder : IBlockDecoder
     {
         public readonly int ValuesPerBlock => 256;
@@ -99,9 +110,9 @@ public sealed class Q6_K : WeightTypeInfo
                      + BlockMath.Sixes(l1.Z, 4, hi.Z, 4, x[b3 + 2]) + BlockMath.Sixes(l1.W, 4, hi.W, 4, x[b3 + 3]);
             float s4 = BlockMath.Sixes(l2.X, 4, hi.X, 6, x[b4]) + BlockMath.Sixes(l2.Y, 4, hi.Y, 6, x[b4 + 1])
                      + BlockMath.Sixes(l2.Z, 4, hi.Z, 6, x[b4 + 2]) + BlockMath.Sixes(l2.W, 4, hi.W, 6, x[b4 + 3]);
-            int si = 8 * h + half;
-            return BlockMath.Half(s[sb]) * ((float)BlockMath.SignedByte(sc, si) * s1 + (float)BlockMath.SignedByte(sc, si + 2) * s2
-                                           + (float)BlockMath.SignedByte(sc, si + 4) * s3 + (float)BlockMath.SignedByte(sc, si + 6) * s4);
+            GroupScales(sc, h, half, out int c1, out int c3);
+            GroupScales(sc, h, half + 2, out int c2, out int c4);
+            return BlockMath.Half(s[sb]) * ((float)c1 * s1 + (float)c2 * s2 + (float)c3 * s3 + (float)c4 * s4);
         }
 
         public readonly void Dequantize<TSink>(ArrayView<UInt4> q, long qb, ArrayView<uint> s, long sb, int chunk, TSink sink, long ob)
@@ -113,12 +124,9 @@ public sealed class Q6_K : WeightTypeInfo
             var hi = q[qb + 8 + 2 * h + half];
             var sc = q[qb + 12];
             float d = BlockMath.Half(s[sb]);
-            // scales 8h + half + {0, 2, 4, 6}: bytes half and half + 2 of words 2h and 2h + 1, picked without branches
-            uint second = 0u - (uint)h;
-            uint w0 = (sc.X & ~second) | (sc.Z & second), w1 = (sc.Y & ~second) | (sc.W & second);
-            int up = 24 - 8 * half;
-            float d1 = d * (float)((int)(w0 << up) >> 24), d2 = d * (float)((int)(w0 << (up - 16)) >> 24);
-            float d3 = d * (float)((int)(w1 << up) >> 24), d4 = d * (float)((int)(w1 << (up - 16)) >> 24);
+            GroupScales(sc, h, half, out int c1, out int c3);
+            GroupScales(sc, h, half + 2, out int c2, out int c4);
+            float d1 = d * (float)c1, d2 = d * (float)c2, d3 = d * (float)c3, d4 = d * (float)c4;
             long o = ob + 128 * h + 16 * half;
             Sixes8(sink, o, l1.X, l1.Y, 0, hi.X, hi.Y, 0, d1);
             Sixes8(sink, o + 8, l1.Z, l1.W, 0, hi.Z, hi.W, 0, d1);
@@ -170,11 +178,7 @@ public sealed class Q6_K : WeightTypeInfo
             var sc = q[qb + 12];
             int p0 = Group(l, 0, hi, shift, x.A) - 32 * x.T0;
             int p1 = Group(l, 4, hi, shift + 4, x.B) - 32 * x.T1;
-            // the groups' scales: byte j of words 2h and 2h + 1, picked without branches
-            uint second = 0u - (uint)h;
-            uint w0 = (sc.X & ~second) | (sc.Z & second), w1 = (sc.Y & ~second) | (sc.W & second);
-            int up = 24 - 8 * j;
-            int c0 = (int)(w0 << up) >> 24, c1 = (int)(w1 << up) >> 24;
+            GroupScales(sc, h, j, out int c0, out int c1);
             return BlockMath.Half(s[sb]) * ((float)(c0 * p0) * x.D0 + (float)(c1 * p1) * x.D1);
         }
 

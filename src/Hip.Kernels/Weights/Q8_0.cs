@@ -57,10 +57,16 @@ public sealed class Q8_0 : WeightTypeInfo
             var v = q[qb + chunk];
             float d = BlockMath.Half(s[sb]);
             long o = ob + 16 * chunk;
-            sink.Write8(o, (float)((int)(v.X << 24) >> 24) * d, (float)((int)(v.X << 16) >> 24) * d, (float)((int)(v.X << 8) >> 24) * d, (float)((int)v.X >> 24) * d,
-                (float)((int)(v.Y << 24) >> 24) * d, (float)((int)(v.Y << 16) >> 24) * d, (float)((int)(v.Y << 8) >> 24) * d, (float)((int)v.Y >> 24) * d);
-            sink.Write8(o + 8, (float)((int)(v.Z << 24) >> 24) * d, (float)((int)(v.Z << 16) >> 24) * d, (float)((int)(v.Z << 8) >> 24) * d, (float)((int)v.Z >> 24) * d,
-                (float)((int)(v.W << 24) >> 24) * d, (float)((int)(v.W << 16) >> 24) * d, (float)((int)(v.W << 8) >> 24) * d, (float)((int)v.W >> 24) * d);
+            Bytes8(sink, o, v.X, v.Y, d);
+            Bytes8(sink, o + 8, v.Z, v.W, d);
+        }
+
+        // the 8 signed bytes of a, b times d, as values o..
+        private static void Bytes8<TSink>(TSink sink, long o, uint a, uint b, float d) where TSink : struct, IValueSink
+        {
+            sink.Write8(o, (float)BlockMath.SignedByteOf(a, 0) * d, (float)BlockMath.SignedByteOf(a, 1) * d, (float)BlockMath.SignedByteOf(a, 2) * d,
+                (float)BlockMath.SignedByteOf(a, 3) * d, (float)BlockMath.SignedByteOf(b, 0) * d, (float)BlockMath.SignedByteOf(b, 1) * d,
+                (float)BlockMath.SignedByteOf(b, 2) * d, (float)BlockMath.SignedByteOf(b, 3) * d);
         }
     }
 

@@ -33,10 +33,10 @@ public sealed class MatVecQ8Tests
         BlockKernelTests.AssertWithinSumBound(expected, actual, x, w, rows, n, m, what + " against the int8-activation reference");
     }
 
-    // The branch-free scale/min unpacking of the Q4_K and Q5_K device decoders (all eight sub-blocks' 6-bit pairs from
+    // The branch-free scale/min unpacking of the Q4_K and Q5_K device decoders (Q4_K.ScaleMins: all eight sub-blocks' pairs from
     // header words Y, Z, W at once) against ggml's get_scale_min_k4 on random headers (every bit pattern of the 12 bytes).
     [Fact]
-    public void Q4K_ScalesMinsOfUnit_MatchesGgmlUnpacking()
+    public void Q4K_ScaleMins_MatchesGgmlUnpacking()
     {
         var random = new Random(20261203);
         var header = new byte[16];
@@ -46,13 +46,13 @@ public sealed class MatVecQ8Tests
             var h = new UInt4 { X = BitConverter.ToUInt32(header, 0), Y = BitConverter.ToUInt32(header, 4), Z = BitConverter.ToUInt32(header, 8), W = BitConverter.ToUInt32(header, 12) };
             for (int unit = 0; unit < 4; unit++)
             {
-                Q4_K.Q8Decoder.ScalesMinsOfUnit(h, unit, out uint scales, out uint mins);
-                for (int k = 0; k < 2; k++)
-                {
-                    Q4_K.ScaleMin(header.AsSpan(4, 12), 2 * unit + k, out int sc, out int m);
-                    Assert.Equal(sc, (int)((scales >> (8 * k)) & 63));
-                    Assert.Equal(m, (int)((mins >> (8 * k)) & 63));
-                }
+                Q4_K.ScaleMins(h, unit, out int sc1, out int m1, out int sc2, out int m2);
+                Q4_K.ScaleMin(header.AsSpan(4, 12), 2 * unit, out int sc, out int m);
+                Assert.Equal(sc, sc1);
+                Assert.Equal(m, m1);
+                Q4_K.ScaleMin(header.AsSpan(4, 12), 2 * unit + 1, out sc, out m);
+                Assert.Equal(sc, sc2);
+                Assert.Equal(m, m2);
             }
         }
     }
