@@ -1,5 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
+using FlashEntry = System.Action<ILGPU.ArrayView<float>, ILGPU.ArrayView<ushort>, ILGPU.ArrayView<ushort>, ILGPU.ArrayView<float>, ILGPU.ArrayView<int>, ILGPU.ArrayView<int>, Hip.Kernels.FlashAttention.Args>;
+using FlashLaunch = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<ushort>, ILGPU.ArrayView<ushort>, ILGPU.ArrayView<float>, ILGPU.ArrayView<int>, ILGPU.ArrayView<int>, Hip.Kernels.FlashAttention.Args>;
 
 namespace Hip.Kernels;
 
@@ -7,12 +9,12 @@ namespace Hip.Kernels;
 // use or by PrepareFlashAttention (call it before capturing a graph: loading compiles and allocates).
 public sealed partial class KernelSet
 {
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash64;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flash128;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense64;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashDense128;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashSmall64;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>? _flashSmall128;
+    private FlashLaunch? _flash64;
+    private FlashLaunch? _flash128;
+    private FlashLaunch? _flashDense64;
+    private FlashLaunch? _flashDense128;
+    private FlashLaunch? _flashSmall64;
+    private FlashLaunch? _flashSmall128;
     private MemoryBuffer1D<int, Stride1D.Dense>? _flashNoMask;   // the mask arguments of the dense mode (never read)
 
     // HIP_FLASH_PREFETCH=0 keeps dense groups of 256 and 128 threads on the kernel without the register prefetch (for measurements)
@@ -38,13 +40,15 @@ public sealed partial class KernelSet
     {
         if (_flash64 is not null)
             return;
-        _flash64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Kernel);
-        _flash128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Kernel);
-        _flashDense64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64DenseKernel);
-        _flashDense128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128DenseKernel);
-        _flashSmall64 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim64Dense32Kernel);
-        _flashSmall128 = _accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<int>, ArrayView<int>, FlashAttention.Args>(FlashAttention.HeadDim128Dense32Kernel);
+        _flash64 = Load(FlashAttention.HeadDim64Kernel);
+        _flash128 = Load(FlashAttention.HeadDim128Kernel);
+        _flashDense64 = Load(FlashAttention.HeadDim64DenseKernel);
+        _flashDense128 = Load(FlashAttention.HeadDim128DenseKernel);
+        _flashSmall64 = Load(FlashAttention.HeadDim64Dense32Kernel);
+        _flashSmall128 = Load(FlashAttention.HeadDim128Dense32Kernel);
         _flashNoMask = _accelerator.Allocate1D<int>(1);
+
+        FlashLaunch Load(FlashEntry kernel) => _accelerator.LoadKernel(kernel);
     }
 
     /// <summary>
@@ -92,8 +96,8 @@ public sealed partial class KernelSet
     private void LaunchFlash(FlashAttention.Args args, int headDim, ArrayView<float> q, ArrayView<ushort> kCache,
         ArrayView<ushort> vCache, ArrayView<float> o, ArrayView<int> indices, ArrayView<int> counts)
     {
-        var config = new KernelConfig(args.Groups, args.Warps * _accelerator.WarpSize);
         int threads = args.Warps * _accelerator.WarpSize;
+        var config = new KernelConfig(args.Groups, threads);
         bool prefetch = args.Mode == FlashAttention.ModeDense && FlashPrefetch;
         var kernel = prefetch && threads == FlashAttention.PrefetchThreads ? (headDim == 64 ? _flashDense64 : _flashDense128)
             : prefetch && threads == FlashAttention.SmallPrefetchThreads ? (headDim == 64 ? _flashSmall64 : _flashSmall128)

@@ -116,14 +116,9 @@ public sealed partial class KernelSet
         return t;
     }
 
-    // a warp per row of all the products' rows, for each x row
-    private KernelConfig MatVecConfig(ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
-    {
-        int total = 0;
-        foreach (var (w, _) in products)
-            total += w.Rows;
-        return new KernelConfig(new Index2D(CeilDiv(total, _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
-    }
+    // a warp per rowsPerWarp of the targets' rows (t.Total), for each x row
+    private KernelConfig MatVecConfig(MatVecTargets t, int rows, int rowsPerWarp = 1) =>
+        new(new Index2D(CeilDiv(CeilDiv(t.Total, rowsPerWarp), _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, float>? _rmsNormQ8;
 
@@ -178,12 +173,9 @@ public sealed partial class KernelSet
     {
         var w = products[0].W;
         var (xq, dx, sx, s16) = MatVecQ8.Parts(quantized, rows, w.Cols);
-        int total = 0;
-        foreach (var (matrix, _) in products)
-            total += matrix.Rows;
-        int perWarp = Int8RowsPerWarp(total);
-        var config = new KernelConfig(new Index2D(CeilDiv(CeilDiv(total, perWarp), _warpsPerGroup), rows), new Index2D(_warpsPerGroup * _accelerator.WarpSize, 1));
-        Blocks(w.Type).MatVecQ8!(_stream, config, xq, dx, sx, s16, Targets(products), w.Cols, perWarp);
+        var t = Targets(products);
+        int perWarp = Int8RowsPerWarp(t.Total);
+        Blocks(w.Type).MatVecQ8!(_stream, MatVecConfig(t, rows, perWarp), xq, dx, sx, s16, t, w.Cols, perWarp);
     }
 
     /// <summary>Set to 1 or 2 to fix the rows a warp of the int8 mat-vec takes (for measurements); unset, by size.</summary>
@@ -204,7 +196,8 @@ public sealed partial class KernelSet
     private void MatVecFloat(ArrayView<float> x, ReadOnlySpan<(DeviceMatrix W, ArrayView<float> Y)> products, int rows)
     {
         var w = products[0].W;
-        Blocks(w.Type).MatVec!(_stream, MatVecConfig(products, rows), x, Targets(products), w.Cols);
+        var t = Targets(products);
+        Blocks(w.Type).MatVec!(_stream, MatVecConfig(t, rows), x, t, w.Cols);
     }
 
     /// <summary>Floats of dequantized weight rows one prefill mat-mul step works on (16 MiB; tests lower it to cover several chunks).</summary>

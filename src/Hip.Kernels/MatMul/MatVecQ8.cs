@@ -37,7 +37,7 @@ internal struct XPiece
 /// <summary>
 /// y = x · Wᵀ for decode on Q4_K, Q5_K, Q6_K and Q8_0 weights, the way llama.cpp's CUDA mat-vec does it: x is first quantized
 /// to int8 in 32-value blocks (<see cref="QuantizeKernel"/>: scale amax/127, round half away from zero; the exact float
-/// sum of each block and the int sum of each 16 values kept beside), then one warp per output row multiplies 4 quants at
+/// sum of each block and the int sum of each 16 values kept beside), then a warp per output row (per two rows in large launches) multiplies 4 quants at
 /// a time with dp4a (integer, exact) and applies the block scales in float32. The activations' rounding (at most dx/2 per
 /// value) is the only difference from <see cref="MatVec.Reference"/>; <see cref="Reference"/> computes on the host
 /// exactly what the kernels compute. One quantization serves every matrix that multiplies the same x (q, k and v).
