@@ -1,9 +1,11 @@
 #!/bin/bash
 # One call for what the 2026-12-03 session wrote after its device time was spent: the whole CUDA suite (the Q5_K int8
 # mat-vec and fp16 dequantization, the 4-warp 32-key flash kernels), the flash kernels default vs HIP_FLASH_QUERY_TILE=16
-# at 32K beside SDPA, Q5_K / Q4_K mat-vec GB/s, and a synthetic 8B Q5_K_M end to end.
+# at 32K (CTX) beside SDPA, Q5_K / Q4_K mat-vec GB/s, and a synthetic 8B Q5_K_M end to end. ptxas figures first when
+# artifacts/ptx holds PTX from a local HIP_PTX_DUMP run of the Compile_ForSm90 tests.
 source "$(dirname "$0")/gpu-common.sh"
 date -u
+[ -d artifacts/ptx ] && bash eng/gpu-sass.sh
 timeout 140 $R > $OUT/tests.log 2>&1; echo "tests rc=$?"; grep -E "^FAIL|passed" $OUT/tests.log | cut -c1-300 | tail -12
 for tile in default 16; do
   if [ $tile = default ]; then unset HIP_FLASH_QUERY_TILE; else export HIP_FLASH_QUERY_TILE=$tile; fi

@@ -61,16 +61,13 @@ public static class Mma
         }
     }
 
-    /// <summary>Two floats as an fp16 pair (round to nearest even): lo in bits 0..15, hi in 16..31 (one cvt.rn.f16x2.f32 on CUDA).</summary>
-    public static uint PackHalf2(float lo, float hi)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("cvt.rn.f16x2.f32 %0, %1, %2;", out uint pair, hi, lo);   // d = {a: high half, b: low half}
-            return pair;
-        }
-        return (uint)Interop.FloatAsInt((Half)lo) | ((uint)Interop.FloatAsInt((Half)hi) << 16);
-    }
+    /// <summary>
+    /// Two floats as an fp16 pair: lo in bits 0..15, hi in 16..31; on CUDA <see cref="BlockMath.HalfPair"/> (one
+    /// cvt.rn.f16x2.f32, round to nearest even), elsewhere ILGPU's Half conversion (the CPU emulation of the kernels).
+    /// </summary>
+    public static uint PackHalf2(float lo, float hi) => CudaAsm.IsSupported
+        ? BlockMath.HalfPair(lo, hi)
+        : (uint)Interop.FloatAsInt((Half)lo) | ((uint)Interop.FloatAsInt((Half)hi) << 16);
 
     /// <summary>Two floats as a bf16 pair (round to nearest even; NaN stays NaN): lo in bits 0..15, hi in 16..31.</summary>
     public static uint PackBFloat162(float lo, float hi) => ToBFloat16(lo) | (ToBFloat16(hi) << 16);
