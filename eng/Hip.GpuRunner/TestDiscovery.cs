@@ -76,17 +76,18 @@ internal static class TestDiscovery
         {
             var type = Nullable.GetUnderlyingType(parameters[i].ParameterType) ?? parameters[i].ParameterType;
             object? value = i < row.Length ? row[i] : parameters[i].HasDefaultValue ? parameters[i].DefaultValue : Type.Missing;
-            if (value is null || value == Type.Missing || type.IsInstanceOfType(value))
-                arguments[i] = value;
-            else if (type.IsEnum)
-                arguments[i] = Enum.ToObject(type, value);
-            else if (value is IConvertible && typeof(IConvertible).IsAssignableFrom(type))
-                arguments[i] = System.Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
-            else
-                arguments[i] = value;
+            arguments[i] = value == Type.Missing ? value : ConvertValue(value, type);
         }
         return arguments;
     }
+
+    // one attribute value to the parameter's (or params element's) type: as it is when it fits, enums from integers,
+    // numeric widening
+    private static object? ConvertValue(object? value, Type type) =>
+        value is null || type.IsInstanceOfType(value) ? value
+        : type.IsEnum ? Enum.ToObject(type, value)
+        : value is IConvertible && typeof(IConvertible).IsAssignableFrom(type) ? System.Convert.ChangeType(value, type, CultureInfo.InvariantCulture)
+        : value;
 
     // A params array (`params WeightType[] types`) takes the row's trailing values, as xunit packs them; a row that
     // already hands over the array (or null) is left alone.
@@ -103,12 +104,7 @@ internal static class TestDiscovery
         var elementType = arrayType.GetElementType()!;
         var packed = Array.CreateInstance(elementType, row.Length - fixedCount);
         for (int i = 0; i < packed.Length; i++)
-        {
-            object? value = row[fixedCount + i];
-            packed.SetValue(value is null || elementType.IsInstanceOfType(value) ? value
-                : elementType.IsEnum ? Enum.ToObject(elementType, value)
-                : System.Convert.ChangeType(value, elementType, CultureInfo.InvariantCulture), i);
-        }
+            packed.SetValue(ConvertValue(row[fixedCount + i], elementType), i);
         return [.. row.Take(fixedCount), packed];
     }
 
