@@ -155,6 +155,13 @@ public sealed class Q4_K : WeightTypeInfo
             const uint M = 0x0F0F0F0F;
             int low = Dot(v.X & M, v.Y & M, v.Z & M, v.W & M, x.A, 0);
             int high = Dot((v.X >> 4) & M, (v.Y >> 4) & M, (v.Z >> 4) & M, (v.W >> 4) & M, x.B, 0);
+            return Scaled(h, piece, low, high, x);
+        }
+
+        // d·sc·dx·Σq·xq of the piece's two sub-blocks (low, high: the integer sums) − dmin·m·Σx, the min term from the
+        // even piece only (Q4_K and Q5_K alike)
+        internal static float Scaled(UInt4 h, int piece, int low, int high, XPiece x)
+        {
             ScaleMins(h, piece >> 1, out int sc1, out int m1, out int sc2, out int m2);
             float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
             return d * ((float)(sc1 * low) * x.D0 + (float)(sc2 * high) * x.D1) - dmin * ((float)m1 * x.S0 + (float)m2 * x.S1);

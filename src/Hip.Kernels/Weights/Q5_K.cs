@@ -105,9 +105,7 @@ public sealed class Q5_K : WeightTypeInfo
             int k = piece >> 1, j0 = 2 * k, j1 = 2 * k + 1;
             int low = Q4_K.Q8Decoder.Dot(Five(v.X, 0, hb.X, j0), Five(v.Y, 0, hb.Y, j0), Five(v.Z, 0, hb.Z, j0), Five(v.W, 0, hb.W, j0), x.A, 0);
             int high = Q4_K.Q8Decoder.Dot(Five(v.X, 4, hb.X, j1), Five(v.Y, 4, hb.Y, j1), Five(v.Z, 4, hb.Z, j1), Five(v.W, 4, hb.W, j1), x.B, 0);
-            Q4_K.ScaleMins(h, k, out int sc1, out int m1, out int sc2, out int m2);
-            float d = BlockMath.Half(h.X), dmin = (piece & 1) == 0 ? BlockMath.HalfHigh(h.X) : 0f;
-            return d * ((float)(sc1 * low) * x.D0 + (float)(sc2 * high) * x.D1) - dmin * ((float)m1 * x.S0 + (float)m2 * x.S1);
+            return Q4_K.Q8Decoder.Scaled(h, piece, low, high, x);
         }
 
         // the four 5-bit quants of a word: nibbles at `shift` of v, bit `bit` of each byte of hb as bit 4
