@@ -1,6 +1,6 @@
 #!/bin/bash
 # One call for what the 2026-12-03 session wrote after its device time was spent: the whole CUDA suite (the Q5_K int8
-# mat-vec and fp16 dequantization, the 4-warp 32-key flash kernels), the flash kernels default vs HIP_FLASH_QUERY_TILE=16
+# mat-vec and fp16 dequantization, the 4-warp 32-key flash kernels, removed after this call measured them), the flash kernels default vs HIP_FLASH_QUERY_TILE=16
 # at 32K (CTX) beside SDPA, Q5_K / Q4_K mat-vec GB/s, and a synthetic 8B Q5_K_M end to end. ptxas figures first when
 # artifacts/ptx holds PTX from a local HIP_PTX_DUMP run of the Compile_ForSm90 tests.
 source "$(dirname "$0")/gpu-common.sh"

@@ -73,6 +73,7 @@ internal sealed class FlashCommand : Command
                 ["command"] = "flash", ["device"] = gpu.Description, ["context"] = context, ["heads"] = heads,
                 ["kvHeads"] = kvHeads, ["headDim"] = headDim, ["warmup"] = warmup, ["runs"] = runs,
                 ["queryTile"] = kernels.FlashQueryTile(heads, kvHeads),
+                ["denseKernel"] = kernels.FlashDenseKernel().ToString(),
             };
             long cache = KvLayout.LayerElements(context, kvHeads, headDim);
             using var q = accelerator.Allocate1D<float>((long)context * heads * headDim);

@@ -11,18 +11,30 @@ public sealed partial class KernelSet
 {
     private FlashLaunch? _flash64;
     private FlashLaunch? _flash128;
-    private FlashLaunch? _flashDense64;
-    private FlashLaunch? _flashDense128;
-    private FlashLaunch? _flashSmall64;
-    private FlashLaunch? _flashSmall128;
+    private FlashLaunch? _flashLdmatrix64;
+    private FlashLaunch? _flashLdmatrix128;
     private MemoryBuffer1D<int, Stride1D.Dense>? _flashNoMask;   // the mask arguments of the dense mode (never read)
 
-    // HIP_FLASH_PREFETCH=0 keeps dense groups of 256 and 128 threads on the kernel without the register prefetch (for measurements)
-    private static readonly bool FlashPrefetch = Environment.GetEnvironmentVariable("HIP_FLASH_PREFETCH")?.Trim() != "0";
+    // HIP_FLASH_DENSE=ldmatrix|plain picks the dense kernel for measurements (FlashDenseForm)
+    private static readonly FlashDenseForm FlashDenseDefault =
+        Enum.TryParse(Environment.GetEnvironmentVariable("HIP_FLASH_DENSE"), ignoreCase: true, out FlashDenseForm form) ? form : FlashDenseForm.Auto;
 
     /// <summary>
-    /// Queries per group and KV head of <see cref="FlashAttentionPrefill"/>: 16 on the CPU accelerator, up to 128 on CUDA
-    /// (8 warps a group); HIP_FLASH_QUERY_TILE (a multiple of 16) sets it for measurements.
+    /// The dense kernel <see cref="FlashAttentionPrefill"/> takes: on CUDA the ldmatrix one unless HIP_FLASH_DENSE names
+    /// the plain one; on the CPU accelerator the plain one (the ldmatrix one runs there when asked for, for the tests).
+    /// </summary>
+    public FlashDenseForm FlashDenseKernel(FlashDenseForm form = FlashDenseForm.Auto)
+    {
+        if (form == FlashDenseForm.Auto)
+            form = FlashDenseDefault;
+        if (form == FlashDenseForm.Auto)
+            form = _accelerator.AcceleratorType == AcceleratorType.Cuda ? FlashDenseForm.Ldmatrix : FlashDenseForm.Plain;
+        return form;
+    }
+
+    /// <summary>
+    /// Queries per group and KV head of <see cref="FlashAttentionPrefill"/>: 16 on the CPU accelerator; on CUDA groups of
+    /// 8 warps (16 · 8 / (heads / kvHeads)); HIP_FLASH_QUERY_TILE (a multiple of 16) sets it for measurements.
     /// </summary>
     public int FlashQueryTile(int heads, int kvHeads)
     {
@@ -42,10 +54,8 @@ public sealed partial class KernelSet
             return;
         _flash64 = Load(FlashAttention.HeadDim64Kernel);
         _flash128 = Load(FlashAttention.HeadDim128Kernel);
-        _flashDense64 = Load(FlashAttention.HeadDim64DenseKernel);
-        _flashDense128 = Load(FlashAttention.HeadDim128DenseKernel);
-        _flashSmall64 = Load(FlashAttention.HeadDim64Dense32Kernel);
-        _flashSmall128 = Load(FlashAttention.HeadDim128Dense32Kernel);
+        _flashLdmatrix64 = Load(FlashAttention.HeadDim64LdmatrixKernel);
+        _flashLdmatrix128 = Load(FlashAttention.HeadDim128LdmatrixKernel);
         _flashNoMask = _accelerator.Allocate1D<int>(1);
 
         FlashLaunch Load(FlashEntry kernel) => _accelerator.LoadKernel(kernel);
@@ -56,21 +66,34 @@ public sealed partial class KernelSet
     /// (float32, un-scaled, positions startPos .. startPos + tokens − 1, RoPE applied) over one layer's F16 caches
     /// kCache, vCache [blocks, kvHeads, 64, headDim] (<see cref="KvLayout"/>) holding positions 0 .. startPos + tokens − 1.
     /// headDim 64 or 128; heads / kvHeads at most 8. queryTile (a multiple of 16) overrides <see cref="FlashQueryTile"/>;
-    /// groups of 256 threads (queryTile · heads / kvHeads = 128) take the prefetching kernel, groups of 128 threads (64) its
-    /// 32-key-tile form.
+    /// form overrides <see cref="FlashDenseKernel"/> (the ldmatrix kernel needs groups of 8 warps, queryTile ·
+    /// heads / kvHeads = 128; other groups take the plain kernel).
     /// </summary>
     public void FlashAttentionPrefill(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
-        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale, int? queryTile = null)
+        int tokens, int heads, int kvHeads, int headDim, int startPos, float scale, int? queryTile = null,
+        FlashDenseForm form = FlashDenseForm.Auto)
     {
         CheckFlashShapes(nameof(FlashAttentionPrefill), q, kCache, vCache, o, tokens, heads, kvHeads, headDim, startPos);
         if (heads / kvHeads > 8)
             throw new NotSupportedException($"FlashAttentionPrefill: heads / kvHeads = {heads / kvHeads}; at most 8 query heads share a KV head here (one warp each per 16 queries). Use the SIMT attention for this model.");
         PrepareFlashAttention();
+        form = FlashDenseKernel(form);
         int tile = queryTile ?? FlashQueryTile(heads, kvHeads);
         if (!ValidQueryTile(tile, heads, kvHeads))
             throw new ArgumentOutOfRangeException(nameof(queryTile), tile, "FlashAttentionPrefill: the query tile must be a multiple of 16 with at most 32 warps a group (tile / 16 · heads / kvHeads).");
         var args = FlashAttention.Args.Dense(tokens, heads, kvHeads, startPos, scale, tile);
-        LaunchFlash(args, headDim, q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View);
+        int threads = args.Warps * _accelerator.WarpSize;
+        if (form == FlashDenseForm.Ldmatrix && threads == FlashAttention.LdmatrixThreads)
+        {
+            var config = new KernelConfig(new Index1D(args.Groups), new Index1D(threads),
+                SharedMemoryConfig.RequestDynamic<uint>(FlashAttention.LdmatrixSharedBytes(headDim) / sizeof(uint)));
+            (headDim == 64 ? _flashLdmatrix64 : _flashLdmatrix128)!(_stream, config, q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View, args);
+        }
+        else
+        {
+            (headDim == 64 ? _flash64 : _flash128)!(_stream, new KernelConfig(args.Groups, threads), q, kCache, vCache, o, _flashNoMask!.View, _flashNoMask.View, args);
+        }
+        Mark("Flash dense");
     }
 
     /// <summary>
@@ -90,20 +113,9 @@ public sealed partial class KernelSet
         if (indices.Length < (long)heads * args.QueryBlocks * options.Chunks || counts.Length < (long)heads * args.QueryBlocks)
             throw new ArgumentException($"HipAttentionPrefill: mask buffers hold {indices.Length} indices and {counts.Length} counts; need {(long)heads * args.QueryBlocks * options.Chunks} and {(long)heads * args.QueryBlocks}.");
         PrepareFlashAttention();
-        LaunchFlash(args, headDim, q, kCache, vCache, o, indices, counts);
-    }
-
-    private void LaunchFlash(FlashAttention.Args args, int headDim, ArrayView<float> q, ArrayView<ushort> kCache,
-        ArrayView<ushort> vCache, ArrayView<float> o, ArrayView<int> indices, ArrayView<int> counts)
-    {
         int threads = args.Warps * _accelerator.WarpSize;
-        var config = new KernelConfig(args.Groups, threads);
-        bool prefetch = args.Mode == FlashAttention.ModeDense && FlashPrefetch;
-        var kernel = prefetch && threads == FlashAttention.PrefetchThreads ? (headDim == 64 ? _flashDense64 : _flashDense128)
-            : prefetch && threads == FlashAttention.SmallPrefetchThreads ? (headDim == 64 ? _flashSmall64 : _flashSmall128)
-            : (headDim == 64 ? _flash64 : _flash128);
-        kernel!(_stream, config, q, kCache, vCache, o, indices, counts, args);
-        Mark(args.Mode == FlashAttention.ModeHip ? "Flash HiP" : "Flash dense");
+        (headDim == 64 ? _flash64 : _flash128)!(_stream, new KernelConfig(args.Groups, threads), q, kCache, vCache, o, indices, counts, args);
+        Mark("Flash HiP");
     }
 
     private void CheckFlashShapes(string what, ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache,
@@ -121,4 +133,20 @@ public sealed partial class KernelSet
         if (kCache.Length < cache || vCache.Length < cache)
             throw new ArgumentException($"{what}: kCache holds {kCache.Length} and vCache {vCache.Length} halves; positions 0 .. {startPos + tokens - 1} need {cache} ([blocks, kvHeads, 64, headDim]).");
     }
+}
+
+/// <summary>The dense tensor-core attention kernels of <see cref="KernelSet.FlashAttentionPrefill"/>.</summary>
+public enum FlashDenseForm
+{
+    /// <summary>The accelerator's default (<see cref="KernelSet.FlashDenseKernel"/>).</summary>
+    Auto,
+
+    /// <summary>Each 64-key tile copied (V transposed) to shared memory by the whole group, then multiplied: any group size.</summary>
+    Plain,
+
+    /// <summary>
+    /// The next 64-key tile loaded into registers during the current one's products, rows stored as they are, B fragments
+    /// by ldmatrix: groups of 8 warps; CUDA's default.
+    /// </summary>
+    Ldmatrix,
 }

@@ -569,26 +569,20 @@ public static partial class FlashAttention
         }
     }
 
-    /// <summary>Dense mode, head dimension 64, groups of <see cref="PrefetchThreads"/> threads, 64 keys a tile: the next tile's
-    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
-    public static void HeadDim64DenseKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+    /// <summary>Dense mode, head dimension 64, groups of <see cref="LdmatrixThreads"/> threads, 64-key tiles in 1 shared stage, B
+    /// fragments by ldmatrix; needs <see cref="LdmatrixSharedBytes"/>(64) bytes of dynamic shared memory.</summary>
+    public static void HeadDim64LdmatrixKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 64, Units = 8, Steps = 4, KStride = 40, Keys = 64;
-        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
-        var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
-        var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
-        var k16 = kCache.Cast<Bits128>();
-        var v16 = vCache.Cast<Bits128>();
+        const int D = 64, Keys = 64, Units = D / 8, RowBytes = 2 * D + 16, TileBytes = Keys * RowBytes;
+        var shared = SharedMemory.GetDynamic<uint>();   // [1 stage][K tile, V tile] of [Keys, D halves], rows padded to RowBytes
+        var shared16 = shared.Cast<Bits128>();
+        uint sbase = SharedTiles.DynamicBase();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
         var tile = TileOf(a, Grid.IdxX, warp);
         int h = tile.Head, t0 = tile.Token;
         bool active = t0 < a.Tokens;
         int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
-        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
-        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
         bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
         long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
         // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
@@ -611,29 +605,36 @@ public static partial class FlashAttention
         float o60 = 0f, o61 = 0f, o62 = 0f, o63 = 0f;
         float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
-        var list = KeyListOf(a, indices, counts, tile);
-        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
-        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
-        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
-        for (int i = tid; i < Keys; i += threads)
-            codes[i] = KeyCode(a, indices, list, i);
-        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
-        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
-        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
-        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
-        for (int e0 = 0; e0 < list.Length; e0 += Keys)
+        int end = a.StartPos + IntrinsicMath.Min(a.Tokens, (tile.Block + 1) * a.QueryTile);   // keys 0 .. end − 1
+        int tiles = (end + Keys - 1) / Keys;
+        // ldmatrix row offsets: K rows 8j + (lane & 7), 16-byte column lane >> 3 (b0, b1 of two k-steps); V rows
+        // (lane & 7) + 8 ((lane >> 3) & 1), 16-byte column lane >> 4 (b0, b1 of two n-tiles)
+        int kLane = (lane & 7) * RowBytes + 16 * (lane >> 3), vLane = ((lane & 7) + 8 * ((lane >> 3) & 1)) * RowBytes + 16 * (lane >> 4);
+        var k16 = kCache.Cast<Bits128>();
+        var v16 = vCache.Cast<Bits128>();
+        // this thread's share of a tile: rows tr, 16-byte units tu of K and of V; keys from `end` on read as zeros
+        int tr0 = (tid + 0) / Units, tu0 = (tid + 0) % Units;
+        int tr1 = (tid + 256) / Units, tu1 = (tid + 256) % Units;
+        Bits128 pk0 = TileUnit(a, k16, tile.KvHead, tr0, end, Units, tu0);
+        Bits128 pv0 = TileUnit(a, v16, tile.KvHead, tr0, end, Units, tu0);
+        Bits128 pk1 = TileUnit(a, k16, tile.KvHead, tr1, end, Units, tu1);
+        Bits128 pv1 = TileUnit(a, v16, tile.KvHead, tr1, end, Units, tu1);
+        for (int it = 0; it < tiles; it++)
         {
-            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
-            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
-            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
+            int e0 = it * Keys, kBase = 0, vBase = TileBytes;
+            // the prefetched tile into the stage (last read by tile it − 1, before the loop's last barrier)
+            shared16[(kBase + tr0 * RowBytes) / 16 + tu0] = pk0; shared16[(vBase + tr0 * RowBytes) / 16 + tu0] = pv0;
+            shared16[(kBase + tr1 * RowBytes) / 16 + tu1] = pk1; shared16[(vBase + tr1 * RowBytes) / 16 + tu1] = pv1;
             Group.Barrier();
-            int next = e0 + Keys;
-            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
-            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
-            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
-            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
-            // warp-uniform: dense mode skips tiles wholly after the warp's last query
-            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
+            if (it + 1 < tiles)   // the next tile's loads in flight during this tile's products
+            {
+                pk0 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr0, end, Units, tu0);
+                pv0 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr0, end, Units, tu0);
+                pk1 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr1, end, Units, tu1);
+                pv1 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr1, end, Units, tu1);
+            }
+            // warp-uniform: tiles wholly after the warp's last query are skipped
+            if (active && e0 <= a.StartPos + t0 + 15)
             {
                 float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
                 float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
@@ -643,66 +644,81 @@ public static partial class FlashAttention
                 float s50 = 0f, s51 = 0f, s52 = 0f, s53 = 0f;
                 float s60 = 0f, s61 = 0f, s62 = 0f, s63 = 0f;
                 float s70 = 0f, s71 = 0f, s72 = 0f, s73 = 0f;
-                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q0a, q0b, q0c, q0d, ks64[(32 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q0a, q0b, q0c, q0d, ks64[(40 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q0a, q0b, q0c, q0d, ks64[(48 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q0a, q0b, q0c, q0d, ks64[(56 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q1a, q1b, q1c, q1d, ks64[(32 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q1a, q1b, q1c, q1d, ks64[(40 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q1a, q1b, q1c, q1d, ks64[(48 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q1a, q1b, q1c, q1d, ks64[(56 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q2a, q2b, q2c, q2d, ks64[(32 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q2a, q2b, q2c, q2d, ks64[(40 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q2a, q2b, q2c, q2d, ks64[(48 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q2a, q2b, q2c, q2d, ks64[(56 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q3a, q3b, q3c, q3d, ks64[(32 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q3a, q3b, q3c, q3d, ks64[(40 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q3a, q3b, q3c, q3d, ks64[(48 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, ks64[(56 + g) * (KStride / 2) + 12 + t]);
-                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
-                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 0 + kLane, false, out uint k0_0a, out uint k0_0b, out uint k0_0c, out uint k0_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 0 + kLane, false, out uint k1_0a, out uint k1_0b, out uint k1_0c, out uint k1_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 0 + kLane, false, out uint k2_0a, out uint k2_0b, out uint k2_0c, out uint k2_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 0 + kLane, false, out uint k3_0a, out uint k3_0b, out uint k3_0c, out uint k3_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 0 + kLane, false, out uint k4_0a, out uint k4_0b, out uint k4_0c, out uint k4_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 0 + kLane, false, out uint k5_0a, out uint k5_0b, out uint k5_0c, out uint k5_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 0 + kLane, false, out uint k6_0a, out uint k6_0b, out uint k6_0c, out uint k6_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 0 + kLane, false, out uint k7_0a, out uint k7_0b, out uint k7_0c, out uint k7_0d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, k0_0a, k0_0b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, k0_0c, k0_0d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, k1_0a, k1_0b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, k1_0c, k1_0d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, k2_0a, k2_0b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, k2_0c, k2_0d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, k3_0a, k3_0b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, k3_0c, k3_0d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q0a, q0b, q0c, q0d, k4_0a, k4_0b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q1a, q1b, q1c, q1d, k4_0c, k4_0d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q0a, q0b, q0c, q0d, k5_0a, k5_0b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q1a, q1b, q1c, q1d, k5_0c, k5_0d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q0a, q0b, q0c, q0d, k6_0a, k6_0b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q1a, q1b, q1c, q1d, k6_0c, k6_0d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q0a, q0b, q0c, q0d, k7_0a, k7_0b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q1a, q1b, q1c, q1d, k7_0c, k7_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 64 + kLane, false, out uint k0_1a, out uint k0_1b, out uint k0_1c, out uint k0_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 64 + kLane, false, out uint k1_1a, out uint k1_1b, out uint k1_1c, out uint k1_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 64 + kLane, false, out uint k2_1a, out uint k2_1b, out uint k2_1c, out uint k2_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 64 + kLane, false, out uint k3_1a, out uint k3_1b, out uint k3_1c, out uint k3_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 64 + kLane, false, out uint k4_1a, out uint k4_1b, out uint k4_1c, out uint k4_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 64 + kLane, false, out uint k5_1a, out uint k5_1b, out uint k5_1c, out uint k5_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 64 + kLane, false, out uint k6_1a, out uint k6_1b, out uint k6_1c, out uint k6_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 64 + kLane, false, out uint k7_1a, out uint k7_1b, out uint k7_1c, out uint k7_1d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, k0_1a, k0_1b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, k0_1c, k0_1d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, k1_1a, k1_1b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, k1_1c, k1_1d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, k2_1a, k2_1b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, k2_1c, k2_1d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, k3_1a, k3_1b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, k3_1c, k3_1d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q2a, q2b, q2c, q2d, k4_1a, k4_1b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q3a, q3b, q3c, q3d, k4_1c, k4_1d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q2a, q2b, q2c, q2d, k5_1a, k5_1b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q3a, q3b, q3c, q3d, k5_1c, k5_1d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q2a, q2b, q2c, q2d, k6_1a, k6_1b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q3a, q3b, q3c, q3d, k6_1c, k6_1d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q2a, q2b, q2c, q2d, k7_1a, k7_1b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, k7_1c, k7_1d);
+                // the causal mask, only on tiles that reach past the warp's first query (warp-uniform)
+                if (e0 + Keys - 1 > a.StartPos + t0)
                 {
-                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
-                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
-                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
-                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
-                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
-                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
-                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
-                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
-                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
-                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
-                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
-                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
-                    int ca4 = codes[32 + 2 * t], cb4 = codes[33 + 2 * t];
-                    s40 = Visible(ca4, pos0, ws0) ? s40 : float.NegativeInfinity; s41 = Visible(cb4, pos0, ws0) ? s41 : float.NegativeInfinity;
-                    s42 = Visible(ca4, pos1, ws1) ? s42 : float.NegativeInfinity; s43 = Visible(cb4, pos1, ws1) ? s43 : float.NegativeInfinity;
-                    int ca5 = codes[40 + 2 * t], cb5 = codes[41 + 2 * t];
-                    s50 = Visible(ca5, pos0, ws0) ? s50 : float.NegativeInfinity; s51 = Visible(cb5, pos0, ws0) ? s51 : float.NegativeInfinity;
-                    s52 = Visible(ca5, pos1, ws1) ? s52 : float.NegativeInfinity; s53 = Visible(cb5, pos1, ws1) ? s53 : float.NegativeInfinity;
-                    int ca6 = codes[48 + 2 * t], cb6 = codes[49 + 2 * t];
-                    s60 = Visible(ca6, pos0, ws0) ? s60 : float.NegativeInfinity; s61 = Visible(cb6, pos0, ws0) ? s61 : float.NegativeInfinity;
-                    s62 = Visible(ca6, pos1, ws1) ? s62 : float.NegativeInfinity; s63 = Visible(cb6, pos1, ws1) ? s63 : float.NegativeInfinity;
-                    int ca7 = codes[56 + 2 * t], cb7 = codes[57 + 2 * t];
-                    s70 = Visible(ca7, pos0, ws0) ? s70 : float.NegativeInfinity; s71 = Visible(cb7, pos0, ws0) ? s71 : float.NegativeInfinity;
-                    s72 = Visible(ca7, pos1, ws1) ? s72 : float.NegativeInfinity; s73 = Visible(cb7, pos1, ws1) ? s73 : float.NegativeInfinity;
+                    int c0 = e0 + 0 + 2 * t;
+                    s00 = c0 <= pos0 ? s00 : float.NegativeInfinity; s01 = c0 + 1 <= pos0 ? s01 : float.NegativeInfinity;
+                    s02 = c0 <= pos1 ? s02 : float.NegativeInfinity; s03 = c0 + 1 <= pos1 ? s03 : float.NegativeInfinity;
+                    int c1 = e0 + 8 + 2 * t;
+                    s10 = c1 <= pos0 ? s10 : float.NegativeInfinity; s11 = c1 + 1 <= pos0 ? s11 : float.NegativeInfinity;
+                    s12 = c1 <= pos1 ? s12 : float.NegativeInfinity; s13 = c1 + 1 <= pos1 ? s13 : float.NegativeInfinity;
+                    int c2 = e0 + 16 + 2 * t;
+                    s20 = c2 <= pos0 ? s20 : float.NegativeInfinity; s21 = c2 + 1 <= pos0 ? s21 : float.NegativeInfinity;
+                    s22 = c2 <= pos1 ? s22 : float.NegativeInfinity; s23 = c2 + 1 <= pos1 ? s23 : float.NegativeInfinity;
+                    int c3 = e0 + 24 + 2 * t;
+                    s30 = c3 <= pos0 ? s30 : float.NegativeInfinity; s31 = c3 + 1 <= pos0 ? s31 : float.NegativeInfinity;
+                    s32 = c3 <= pos1 ? s32 : float.NegativeInfinity; s33 = c3 + 1 <= pos1 ? s33 : float.NegativeInfinity;
+                    int c4 = e0 + 32 + 2 * t;
+                    s40 = c4 <= pos0 ? s40 : float.NegativeInfinity; s41 = c4 + 1 <= pos0 ? s41 : float.NegativeInfinity;
+                    s42 = c4 <= pos1 ? s42 : float.NegativeInfinity; s43 = c4 + 1 <= pos1 ? s43 : float.NegativeInfinity;
+                    int c5 = e0 + 40 + 2 * t;
+                    s50 = c5 <= pos0 ? s50 : float.NegativeInfinity; s51 = c5 + 1 <= pos0 ? s51 : float.NegativeInfinity;
+                    s52 = c5 <= pos1 ? s52 : float.NegativeInfinity; s53 = c5 + 1 <= pos1 ? s53 : float.NegativeInfinity;
+                    int c6 = e0 + 48 + 2 * t;
+                    s60 = c6 <= pos0 ? s60 : float.NegativeInfinity; s61 = c6 + 1 <= pos0 ? s61 : float.NegativeInfinity;
+                    s62 = c6 <= pos1 ? s62 : float.NegativeInfinity; s63 = c6 + 1 <= pos1 ? s63 : float.NegativeInfinity;
+                    int c7 = e0 + 56 + 2 * t;
+                    s70 = c7 <= pos0 ? s70 : float.NegativeInfinity; s71 = c7 + 1 <= pos0 ? s71 : float.NegativeInfinity;
+                    s72 = c7 <= pos1 ? s72 : float.NegativeInfinity; s73 = c7 + 1 <= pos1 ? s73 : float.NegativeInfinity;
                 }
                 // online softmax: the row max over the quad's lanes, then probabilities and rescaling
                 float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s40), s50), s60), s70), s01), s11), s21), s31), s41), s51), s61), s71);
@@ -711,7 +727,6 @@ public static partial class FlashAttention
                 x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
                 float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
                 float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
-                // scores are in log2 units (q carries log2 e): exp2 is one instruction
                 float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
                 bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
                 m0 = n0; m1 = n1;
@@ -741,42 +756,56 @@ public static partial class FlashAttention
                 uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
                 uint p2a = Mma.PackHalf2(s40, s41), p2b = Mma.PackHalf2(s42, s43), p2c = Mma.PackHalf2(s50, s51), p2d = Mma.PackHalf2(s52, s53);
                 uint p3a = Mma.PackHalf2(s60, s61), p3b = Mma.PackHalf2(s62, s63), p3c = Mma.PackHalf2(s70, s71), p3d = Mma.PackHalf2(s72, s73);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p2a, p2b, p2c, p2d, vt64[(0 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p2a, p2b, p2c, p2d, vt64[(8 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p2a, p2b, p2c, p2d, vt64[(16 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p2a, p2b, p2c, p2d, vt64[(24 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p2a, p2b, p2c, p2d, vt64[(32 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p2a, p2b, p2c, p2d, vt64[(40 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p2a, p2b, p2c, p2d, vt64[(48 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p2a, p2b, p2c, p2d, vt64[(56 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p3a, p3b, p3c, p3d, vt64[(0 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p3a, p3b, p3c, p3d, vt64[(8 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p3a, p3b, p3c, p3d, vt64[(16 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p3a, p3b, p3c, p3d, vt64[(24 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p3a, p3b, p3c, p3d, vt64[(32 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p3a, p3b, p3c, p3d, vt64[(40 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p3a, p3b, p3c, p3d, vt64[(48 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p3a, p3b, p3c, p3d, vt64[(56 + g) * (VStride / 2) + 12 + t]);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 0 + vLane, true, out uint v0_0a, out uint v0_0b, out uint v0_0c, out uint v0_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, v0_0a, v0_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, v0_0c, v0_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 32 + vLane, true, out uint v0_1a, out uint v0_1b, out uint v0_1c, out uint v0_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, v0_1a, v0_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, v0_1c, v0_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 64 + vLane, true, out uint v0_2a, out uint v0_2b, out uint v0_2c, out uint v0_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, v0_2a, v0_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, v0_2c, v0_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 96 + vLane, true, out uint v0_3a, out uint v0_3b, out uint v0_3c, out uint v0_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, v0_3a, v0_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, v0_3c, v0_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 0 + vLane, true, out uint v1_0a, out uint v1_0b, out uint v1_0c, out uint v1_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, v1_0a, v1_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, v1_0c, v1_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 32 + vLane, true, out uint v1_1a, out uint v1_1b, out uint v1_1c, out uint v1_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, v1_1a, v1_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, v1_1c, v1_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 64 + vLane, true, out uint v1_2a, out uint v1_2b, out uint v1_2c, out uint v1_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, v1_2a, v1_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, v1_2c, v1_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 96 + vLane, true, out uint v1_3a, out uint v1_3b, out uint v1_3c, out uint v1_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, v1_3a, v1_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, v1_3c, v1_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 0 + vLane, true, out uint v2_0a, out uint v2_0b, out uint v2_0c, out uint v2_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p2a, p2b, p2c, p2d, v2_0a, v2_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p2a, p2b, p2c, p2d, v2_0c, v2_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 32 + vLane, true, out uint v2_1a, out uint v2_1b, out uint v2_1c, out uint v2_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p2a, p2b, p2c, p2d, v2_1a, v2_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p2a, p2b, p2c, p2d, v2_1c, v2_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 64 + vLane, true, out uint v2_2a, out uint v2_2b, out uint v2_2c, out uint v2_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p2a, p2b, p2c, p2d, v2_2a, v2_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p2a, p2b, p2c, p2d, v2_2c, v2_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 96 + vLane, true, out uint v2_3a, out uint v2_3b, out uint v2_3c, out uint v2_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p2a, p2b, p2c, p2d, v2_3a, v2_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p2a, p2b, p2c, p2d, v2_3c, v2_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 0 + vLane, true, out uint v3_0a, out uint v3_0b, out uint v3_0c, out uint v3_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p3a, p3b, p3c, p3d, v3_0a, v3_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p3a, p3b, p3c, p3d, v3_0c, v3_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 32 + vLane, true, out uint v3_1a, out uint v3_1b, out uint v3_1c, out uint v3_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p3a, p3b, p3c, p3d, v3_1a, v3_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p3a, p3b, p3c, p3d, v3_1c, v3_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 64 + vLane, true, out uint v3_2a, out uint v3_2b, out uint v3_2c, out uint v3_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p3a, p3b, p3c, p3d, v3_2a, v3_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p3a, p3b, p3c, p3d, v3_2c, v3_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 96 + vLane, true, out uint v3_3a, out uint v3_3b, out uint v3_3c, out uint v3_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p3a, p3b, p3c, p3d, v3_3a, v3_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p3a, p3b, p3c, p3d, v3_3c, v3_3d);
             }
-            Group.Barrier();
-            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
-                codes[i] = KeyCode(a, indices, list, next + i);
+            Group.Barrier();   // every warp is done with the stage before the next tile is stored
         }
         l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
         l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);
@@ -805,26 +834,20 @@ public static partial class FlashAttention
         }
     }
 
-    /// <summary>Dense mode, head dimension 128, groups of <see cref="PrefetchThreads"/> threads, 64 keys a tile: the next tile's
-    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
-    public static void HeadDim128DenseKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
+    /// <summary>Dense mode, head dimension 128, groups of <see cref="LdmatrixThreads"/> threads, 64-key tiles in 1 shared stage, B
+    /// fragments by ldmatrix; needs <see cref="LdmatrixSharedBytes"/>(128) bytes of dynamic shared memory.</summary>
+    public static void HeadDim128LdmatrixKernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
         ArrayView<int> indices, ArrayView<int> counts, Args a)
     {
-        const int D = 128, Units = 16, Steps = 8, KStride = 72, Keys = 64;
-        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
-        var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
-        var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
-        var k16 = kCache.Cast<Bits128>();
-        var v16 = vCache.Cast<Bits128>();
+        const int D = 128, Keys = 64, Units = D / 8, RowBytes = 2 * D + 16, TileBytes = Keys * RowBytes;
+        var shared = SharedMemory.GetDynamic<uint>();   // [1 stage][K tile, V tile] of [Keys, D halves], rows padded to RowBytes
+        var shared16 = shared.Cast<Bits128>();
+        uint sbase = SharedTiles.DynamicBase();
         int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
         var tile = TileOf(a, Grid.IdxX, warp);
         int h = tile.Head, t0 = tile.Token;
         bool active = t0 < a.Tokens;
         int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
-        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
-        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
         bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
         long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
         // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
@@ -863,41 +886,48 @@ public static partial class FlashAttention
         float o140 = 0f, o141 = 0f, o142 = 0f, o143 = 0f;
         float o150 = 0f, o151 = 0f, o152 = 0f, o153 = 0f;
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
-        var list = KeyListOf(a, indices, counts, tile);
-        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
-        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
-        int kr1 = (tid + 256) / Steps, kc1 = (tid + 256) % Steps;
-        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
-        int vp1 = (tid + 256) % (Keys / 2), vu1 = (tid + 256) / (Keys / 2);
-        for (int i = tid; i < Keys; i += threads)
-            codes[i] = KeyCode(a, indices, list, i);
-        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
-        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
-        Bits128 pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1);
-        Bits128 pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1 + 1);
-        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
-        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
-        Bits128 pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1, Units, vu1);
-        Bits128 pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1 + 1, Units, vu1);
-        for (int e0 = 0; e0 < list.Length; e0 += Keys)
+        int end = a.StartPos + IntrinsicMath.Min(a.Tokens, (tile.Block + 1) * a.QueryTile);   // keys 0 .. end − 1
+        int tiles = (end + Keys - 1) / Keys;
+        // ldmatrix row offsets: K rows 8j + (lane & 7), 16-byte column lane >> 3 (b0, b1 of two k-steps); V rows
+        // (lane & 7) + 8 ((lane >> 3) & 1), 16-byte column lane >> 4 (b0, b1 of two n-tiles)
+        int kLane = (lane & 7) * RowBytes + 16 * (lane >> 3), vLane = ((lane & 7) + 8 * ((lane >> 3) & 1)) * RowBytes + 16 * (lane >> 4);
+        var k16 = kCache.Cast<Bits128>();
+        var v16 = vCache.Cast<Bits128>();
+        // this thread's share of a tile: rows tr, 16-byte units tu of K and of V; keys from `end` on read as zeros
+        int tr0 = (tid + 0) / Units, tu0 = (tid + 0) % Units;
+        int tr1 = (tid + 256) / Units, tu1 = (tid + 256) % Units;
+        int tr2 = (tid + 512) / Units, tu2 = (tid + 512) % Units;
+        int tr3 = (tid + 768) / Units, tu3 = (tid + 768) % Units;
+        Bits128 pk0 = TileUnit(a, k16, tile.KvHead, tr0, end, Units, tu0);
+        Bits128 pv0 = TileUnit(a, v16, tile.KvHead, tr0, end, Units, tu0);
+        Bits128 pk1 = TileUnit(a, k16, tile.KvHead, tr1, end, Units, tu1);
+        Bits128 pv1 = TileUnit(a, v16, tile.KvHead, tr1, end, Units, tu1);
+        Bits128 pk2 = TileUnit(a, k16, tile.KvHead, tr2, end, Units, tu2);
+        Bits128 pv2 = TileUnit(a, v16, tile.KvHead, tr2, end, Units, tu2);
+        Bits128 pk3 = TileUnit(a, k16, tile.KvHead, tr3, end, Units, tu3);
+        Bits128 pv3 = TileUnit(a, v16, tile.KvHead, tr3, end, Units, tu3);
+        for (int it = 0; it < tiles; it++)
         {
-            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
-            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
-            StoreKStep(ks16, kr1 * (KStride / 4) + 2 * kc1, pk1a, pk1b);
-            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
-            StorePairs(vt, 8 * vu1 * VStride + PairColumn(vp1), pv1x, pv1y);
+            int e0 = it * Keys, kBase = 0, vBase = TileBytes;
+            // the prefetched tile into the stage (last read by tile it − 1, before the loop's last barrier)
+            shared16[(kBase + tr0 * RowBytes) / 16 + tu0] = pk0; shared16[(vBase + tr0 * RowBytes) / 16 + tu0] = pv0;
+            shared16[(kBase + tr1 * RowBytes) / 16 + tu1] = pk1; shared16[(vBase + tr1 * RowBytes) / 16 + tu1] = pv1;
+            shared16[(kBase + tr2 * RowBytes) / 16 + tu2] = pk2; shared16[(vBase + tr2 * RowBytes) / 16 + tu2] = pv2;
+            shared16[(kBase + tr3 * RowBytes) / 16 + tu3] = pk3; shared16[(vBase + tr3 * RowBytes) / 16 + tu3] = pv3;
             Group.Barrier();
-            int next = e0 + Keys;
-            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
-            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
-            pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1);
-            pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1 + 1);
-            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
-            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
-            pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1, Units, vu1);
-            pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1 + 1, Units, vu1);
-            // warp-uniform: dense mode skips tiles wholly after the warp's last query
-            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
+            if (it + 1 < tiles)   // the next tile's loads in flight during this tile's products
+            {
+                pk0 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr0, end, Units, tu0);
+                pv0 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr0, end, Units, tu0);
+                pk1 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr1, end, Units, tu1);
+                pv1 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr1, end, Units, tu1);
+                pk2 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr2, end, Units, tu2);
+                pv2 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr2, end, Units, tu2);
+                pk3 = TileUnit(a, k16, tile.KvHead, e0 + Keys + tr3, end, Units, tu3);
+                pv3 = TileUnit(a, v16, tile.KvHead, e0 + Keys + tr3, end, Units, tu3);
+            }
+            // warp-uniform: tiles wholly after the warp's last query are skipped
+            if (active && e0 <= a.StartPos + t0 + 15)
             {
                 float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
                 float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
@@ -907,98 +937,129 @@ public static partial class FlashAttention
                 float s50 = 0f, s51 = 0f, s52 = 0f, s53 = 0f;
                 float s60 = 0f, s61 = 0f, s62 = 0f, s63 = 0f;
                 float s70 = 0f, s71 = 0f, s72 = 0f, s73 = 0f;
-                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q0a, q0b, q0c, q0d, ks64[(32 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q0a, q0b, q0c, q0d, ks64[(40 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q0a, q0b, q0c, q0d, ks64[(48 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q0a, q0b, q0c, q0d, ks64[(56 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q1a, q1b, q1c, q1d, ks64[(32 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q1a, q1b, q1c, q1d, ks64[(40 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q1a, q1b, q1c, q1d, ks64[(48 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q1a, q1b, q1c, q1d, ks64[(56 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q2a, q2b, q2c, q2d, ks64[(32 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q2a, q2b, q2c, q2d, ks64[(40 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q2a, q2b, q2c, q2d, ks64[(48 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q2a, q2b, q2c, q2d, ks64[(56 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q3a, q3b, q3c, q3d, ks64[(32 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q3a, q3b, q3c, q3d, ks64[(40 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q3a, q3b, q3c, q3d, ks64[(48 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, ks64[(56 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q4a, q4b, q4c, q4d, ks64[(0 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q4a, q4b, q4c, q4d, ks64[(8 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q4a, q4b, q4c, q4d, ks64[(16 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q4a, q4b, q4c, q4d, ks64[(24 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q4a, q4b, q4c, q4d, ks64[(32 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q4a, q4b, q4c, q4d, ks64[(40 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q4a, q4b, q4c, q4d, ks64[(48 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q4a, q4b, q4c, q4d, ks64[(56 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q5a, q5b, q5c, q5d, ks64[(0 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q5a, q5b, q5c, q5d, ks64[(8 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q5a, q5b, q5c, q5d, ks64[(16 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q5a, q5b, q5c, q5d, ks64[(24 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q5a, q5b, q5c, q5d, ks64[(32 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q5a, q5b, q5c, q5d, ks64[(40 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q5a, q5b, q5c, q5d, ks64[(48 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q5a, q5b, q5c, q5d, ks64[(56 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q6a, q6b, q6c, q6d, ks64[(0 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q6a, q6b, q6c, q6d, ks64[(8 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q6a, q6b, q6c, q6d, ks64[(16 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q6a, q6b, q6c, q6d, ks64[(24 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q6a, q6b, q6c, q6d, ks64[(32 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q6a, q6b, q6c, q6d, ks64[(40 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q6a, q6b, q6c, q6d, ks64[(48 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q6a, q6b, q6c, q6d, ks64[(56 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q7a, q7b, q7c, q7d, ks64[(0 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q7a, q7b, q7c, q7d, ks64[(8 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q7a, q7b, q7c, q7d, ks64[(16 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q7a, q7b, q7c, q7d, ks64[(24 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s40, ref s41, ref s42, ref s43, q7a, q7b, q7c, q7d, ks64[(32 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s50, ref s51, ref s52, ref s53, q7a, q7b, q7c, q7d, ks64[(40 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s60, ref s61, ref s62, ref s63, q7a, q7b, q7c, q7d, ks64[(48 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s70, ref s71, ref s72, ref s73, q7a, q7b, q7c, q7d, ks64[(56 + g) * (KStride / 2) + 28 + t]);
-                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
-                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 0 + kLane, false, out uint k0_0a, out uint k0_0b, out uint k0_0c, out uint k0_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 0 + kLane, false, out uint k1_0a, out uint k1_0b, out uint k1_0c, out uint k1_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 0 + kLane, false, out uint k2_0a, out uint k2_0b, out uint k2_0c, out uint k2_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 0 + kLane, false, out uint k3_0a, out uint k3_0b, out uint k3_0c, out uint k3_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 0 + kLane, false, out uint k4_0a, out uint k4_0b, out uint k4_0c, out uint k4_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 0 + kLane, false, out uint k5_0a, out uint k5_0b, out uint k5_0c, out uint k5_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 0 + kLane, false, out uint k6_0a, out uint k6_0b, out uint k6_0c, out uint k6_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 0 + kLane, false, out uint k7_0a, out uint k7_0b, out uint k7_0c, out uint k7_0d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, k0_0a, k0_0b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, k0_0c, k0_0d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, k1_0a, k1_0b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, k1_0c, k1_0d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, k2_0a, k2_0b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, k2_0c, k2_0d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, k3_0a, k3_0b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, k3_0c, k3_0d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q0a, q0b, q0c, q0d, k4_0a, k4_0b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q1a, q1b, q1c, q1d, k4_0c, k4_0d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q0a, q0b, q0c, q0d, k5_0a, k5_0b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q1a, q1b, q1c, q1d, k5_0c, k5_0d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q0a, q0b, q0c, q0d, k6_0a, k6_0b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q1a, q1b, q1c, q1d, k6_0c, k6_0d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q0a, q0b, q0c, q0d, k7_0a, k7_0b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q1a, q1b, q1c, q1d, k7_0c, k7_0d);
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 64 + kLane, false, out uint k0_1a, out uint k0_1b, out uint k0_1c, out uint k0_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 64 + kLane, false, out uint k1_1a, out uint k1_1b, out uint k1_1c, out uint k1_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 64 + kLane, false, out uint k2_1a, out uint k2_1b, out uint k2_1c, out uint k2_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 64 + kLane, false, out uint k3_1a, out uint k3_1b, out uint k3_1c, out uint k3_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 64 + kLane, false, out uint k4_1a, out uint k4_1b, out uint k4_1c, out uint k4_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 64 + kLane, false, out uint k5_1a, out uint k5_1b, out uint k5_1c, out uint k5_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 64 + kLane, false, out uint k6_1a, out uint k6_1b, out uint k6_1c, out uint k6_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 64 + kLane, false, out uint k7_1a, out uint k7_1b, out uint k7_1c, out uint k7_1d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, k0_1a, k0_1b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, k0_1c, k0_1d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, k1_1a, k1_1b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, k1_1c, k1_1d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, k2_1a, k2_1b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, k2_1c, k2_1d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, k3_1a, k3_1b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, k3_1c, k3_1d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q2a, q2b, q2c, q2d, k4_1a, k4_1b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q3a, q3b, q3c, q3d, k4_1c, k4_1d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q2a, q2b, q2c, q2d, k5_1a, k5_1b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q3a, q3b, q3c, q3d, k5_1c, k5_1d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q2a, q2b, q2c, q2d, k6_1a, k6_1b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q3a, q3b, q3c, q3d, k6_1c, k6_1d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q2a, q2b, q2c, q2d, k7_1a, k7_1b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q3a, q3b, q3c, q3d, k7_1c, k7_1d);
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 128 + kLane, false, out uint k0_2a, out uint k0_2b, out uint k0_2c, out uint k0_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 128 + kLane, false, out uint k1_2a, out uint k1_2b, out uint k1_2c, out uint k1_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 128 + kLane, false, out uint k2_2a, out uint k2_2b, out uint k2_2c, out uint k2_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 128 + kLane, false, out uint k3_2a, out uint k3_2b, out uint k3_2c, out uint k3_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 128 + kLane, false, out uint k4_2a, out uint k4_2b, out uint k4_2c, out uint k4_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 128 + kLane, false, out uint k5_2a, out uint k5_2b, out uint k5_2c, out uint k5_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 128 + kLane, false, out uint k6_2a, out uint k6_2b, out uint k6_2c, out uint k6_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 128 + kLane, false, out uint k7_2a, out uint k7_2b, out uint k7_2c, out uint k7_2d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q4a, q4b, q4c, q4d, k0_2a, k0_2b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q5a, q5b, q5c, q5d, k0_2c, k0_2d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q4a, q4b, q4c, q4d, k1_2a, k1_2b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q5a, q5b, q5c, q5d, k1_2c, k1_2d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q4a, q4b, q4c, q4d, k2_2a, k2_2b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q5a, q5b, q5c, q5d, k2_2c, k2_2d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q4a, q4b, q4c, q4d, k3_2a, k3_2b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q5a, q5b, q5c, q5d, k3_2c, k3_2d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q4a, q4b, q4c, q4d, k4_2a, k4_2b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q5a, q5b, q5c, q5d, k4_2c, k4_2d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q4a, q4b, q4c, q4d, k5_2a, k5_2b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q5a, q5b, q5c, q5d, k5_2c, k5_2d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q4a, q4b, q4c, q4d, k6_2a, k6_2b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q5a, q5b, q5c, q5d, k6_2c, k6_2d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q4a, q4b, q4c, q4d, k7_2a, k7_2b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q5a, q5b, q5c, q5d, k7_2c, k7_2d);
+                SharedTiles.Load4(shared, sbase, kBase + 0 * RowBytes + 192 + kLane, false, out uint k0_3a, out uint k0_3b, out uint k0_3c, out uint k0_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 8 * RowBytes + 192 + kLane, false, out uint k1_3a, out uint k1_3b, out uint k1_3c, out uint k1_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 16 * RowBytes + 192 + kLane, false, out uint k2_3a, out uint k2_3b, out uint k2_3c, out uint k2_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 24 * RowBytes + 192 + kLane, false, out uint k3_3a, out uint k3_3b, out uint k3_3c, out uint k3_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 32 * RowBytes + 192 + kLane, false, out uint k4_3a, out uint k4_3b, out uint k4_3c, out uint k4_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 40 * RowBytes + 192 + kLane, false, out uint k5_3a, out uint k5_3b, out uint k5_3c, out uint k5_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 48 * RowBytes + 192 + kLane, false, out uint k6_3a, out uint k6_3b, out uint k6_3c, out uint k6_3d);
+                SharedTiles.Load4(shared, sbase, kBase + 56 * RowBytes + 192 + kLane, false, out uint k7_3a, out uint k7_3b, out uint k7_3c, out uint k7_3d);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q6a, q6b, q6c, q6d, k0_3a, k0_3b);
+                Mma.MmaF16(ref s00, ref s01, ref s02, ref s03, q7a, q7b, q7c, q7d, k0_3c, k0_3d);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q6a, q6b, q6c, q6d, k1_3a, k1_3b);
+                Mma.MmaF16(ref s10, ref s11, ref s12, ref s13, q7a, q7b, q7c, q7d, k1_3c, k1_3d);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q6a, q6b, q6c, q6d, k2_3a, k2_3b);
+                Mma.MmaF16(ref s20, ref s21, ref s22, ref s23, q7a, q7b, q7c, q7d, k2_3c, k2_3d);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q6a, q6b, q6c, q6d, k3_3a, k3_3b);
+                Mma.MmaF16(ref s30, ref s31, ref s32, ref s33, q7a, q7b, q7c, q7d, k3_3c, k3_3d);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q6a, q6b, q6c, q6d, k4_3a, k4_3b);
+                Mma.MmaF16(ref s40, ref s41, ref s42, ref s43, q7a, q7b, q7c, q7d, k4_3c, k4_3d);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q6a, q6b, q6c, q6d, k5_3a, k5_3b);
+                Mma.MmaF16(ref s50, ref s51, ref s52, ref s53, q7a, q7b, q7c, q7d, k5_3c, k5_3d);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q6a, q6b, q6c, q6d, k6_3a, k6_3b);
+                Mma.MmaF16(ref s60, ref s61, ref s62, ref s63, q7a, q7b, q7c, q7d, k6_3c, k6_3d);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q6a, q6b, q6c, q6d, k7_3a, k7_3b);
+                Mma.MmaF16(ref s70, ref s71, ref s72, ref s73, q7a, q7b, q7c, q7d, k7_3c, k7_3d);
+                // the causal mask, only on tiles that reach past the warp's first query (warp-uniform)
+                if (e0 + Keys - 1 > a.StartPos + t0)
                 {
-                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
-                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
-                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
-                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
-                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
-                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
-                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
-                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
-                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
-                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
-                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
-                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
-                    int ca4 = codes[32 + 2 * t], cb4 = codes[33 + 2 * t];
-                    s40 = Visible(ca4, pos0, ws0) ? s40 : float.NegativeInfinity; s41 = Visible(cb4, pos0, ws0) ? s41 : float.NegativeInfinity;
-                    s42 = Visible(ca4, pos1, ws1) ? s42 : float.NegativeInfinity; s43 = Visible(cb4, pos1, ws1) ? s43 : float.NegativeInfinity;
-                    int ca5 = codes[40 + 2 * t], cb5 = codes[41 + 2 * t];
-                    s50 = Visible(ca5, pos0, ws0) ? s50 : float.NegativeInfinity; s51 = Visible(cb5, pos0, ws0) ? s51 : float.NegativeInfinity;
-                    s52 = Visible(ca5, pos1, ws1) ? s52 : float.NegativeInfinity; s53 = Visible(cb5, pos1, ws1) ? s53 : float.NegativeInfinity;
-                    int ca6 = codes[48 + 2 * t], cb6 = codes[49 + 2 * t];
-                    s60 = Visible(ca6, pos0, ws0) ? s60 : float.NegativeInfinity; s61 = Visible(cb6, pos0, ws0) ? s61 : float.NegativeInfinity;
-                    s62 = Visible(ca6, pos1, ws1) ? s62 : float.NegativeInfinity; s63 = Visible(cb6, pos1, ws1) ? s63 : float.NegativeInfinity;
-                    int ca7 = codes[56 + 2 * t], cb7 = codes[57 + 2 * t];
-                    s70 = Visible(ca7, pos0, ws0) ? s70 : float.NegativeInfinity; s71 = Visible(cb7, pos0, ws0) ? s71 : float.NegativeInfinity;
-                    s72 = Visible(ca7, pos1, ws1) ? s72 : float.NegativeInfinity; s73 = Visible(cb7, pos1, ws1) ? s73 : float.NegativeInfinity;
+                    int c0 = e0 + 0 + 2 * t;
+                    s00 = c0 <= pos0 ? s00 : float.NegativeInfinity; s01 = c0 + 1 <= pos0 ? s01 : float.NegativeInfinity;
+                    s02 = c0 <= pos1 ? s02 : float.NegativeInfinity; s03 = c0 + 1 <= pos1 ? s03 : float.NegativeInfinity;
+                    int c1 = e0 + 8 + 2 * t;
+                    s10 = c1 <= pos0 ? s10 : float.NegativeInfinity; s11 = c1 + 1 <= pos0 ? s11 : float.NegativeInfinity;
+                    s12 = c1 <= pos1 ? s12 : float.NegativeInfinity; s13 = c1 + 1 <= pos1 ? s13 : float.NegativeInfinity;
+                    int c2 = e0 + 16 + 2 * t;
+                    s20 = c2 <= pos0 ? s20 : float.NegativeInfinity; s21 = c2 + 1 <= pos0 ? s21 : float.NegativeInfinity;
+                    s22 = c2 <= pos1 ? s22 : float.NegativeInfinity; s23 = c2 + 1 <= pos1 ? s23 : float.NegativeInfinity;
+                    int c3 = e0 + 24 + 2 * t;
+                    s30 = c3 <= pos0 ? s30 : float.NegativeInfinity; s31 = c3 + 1 <= pos0 ? s31 : float.NegativeInfinity;
+                    s32 = c3 <= pos1 ? s32 : float.NegativeInfinity; s33 = c3 + 1 <= pos1 ? s33 : float.NegativeInfinity;
+                    int c4 = e0 + 32 + 2 * t;
+                    s40 = c4 <= pos0 ? s40 : float.NegativeInfinity; s41 = c4 + 1 <= pos0 ? s41 : float.NegativeInfinity;
+                    s42 = c4 <= pos1 ? s42 : float.NegativeInfinity; s43 = c4 + 1 <= pos1 ? s43 : float.NegativeInfinity;
+                    int c5 = e0 + 40 + 2 * t;
+                    s50 = c5 <= pos0 ? s50 : float.NegativeInfinity; s51 = c5 + 1 <= pos0 ? s51 : float.NegativeInfinity;
+                    s52 = c5 <= pos1 ? s52 : float.NegativeInfinity; s53 = c5 + 1 <= pos1 ? s53 : float.NegativeInfinity;
+                    int c6 = e0 + 48 + 2 * t;
+                    s60 = c6 <= pos0 ? s60 : float.NegativeInfinity; s61 = c6 + 1 <= pos0 ? s61 : float.NegativeInfinity;
+                    s62 = c6 <= pos1 ? s62 : float.NegativeInfinity; s63 = c6 + 1 <= pos1 ? s63 : float.NegativeInfinity;
+                    int c7 = e0 + 56 + 2 * t;
+                    s70 = c7 <= pos0 ? s70 : float.NegativeInfinity; s71 = c7 + 1 <= pos0 ? s71 : float.NegativeInfinity;
+                    s72 = c7 <= pos1 ? s72 : float.NegativeInfinity; s73 = c7 + 1 <= pos1 ? s73 : float.NegativeInfinity;
                 }
                 // online softmax: the row max over the quad's lanes, then probabilities and rescaling
                 float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s40), s50), s60), s70), s01), s11), s21), s31), s41), s51), s61), s71);
@@ -1007,7 +1068,6 @@ public static partial class FlashAttention
                 x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
                 float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
                 float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
-                // scores are in log2 units (q carries log2 e): exp2 is one instruction
                 float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
                 bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
                 m0 = n0; m1 = n1;
@@ -1045,522 +1105,104 @@ public static partial class FlashAttention
                 uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
                 uint p2a = Mma.PackHalf2(s40, s41), p2b = Mma.PackHalf2(s42, s43), p2c = Mma.PackHalf2(s50, s51), p2d = Mma.PackHalf2(s52, s53);
                 uint p3a = Mma.PackHalf2(s60, s61), p3b = Mma.PackHalf2(s62, s63), p3c = Mma.PackHalf2(s70, s71), p3d = Mma.PackHalf2(s72, s73);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p0a, p0b, p0c, p0d, vt64[(64 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p0a, p0b, p0c, p0d, vt64[(72 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p0a, p0b, p0c, p0d, vt64[(80 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p0a, p0b, p0c, p0d, vt64[(88 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p0a, p0b, p0c, p0d, vt64[(96 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p0a, p0b, p0c, p0d, vt64[(104 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p0a, p0b, p0c, p0d, vt64[(112 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p0a, p0b, p0c, p0d, vt64[(120 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p1a, p1b, p1c, p1d, vt64[(64 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p1a, p1b, p1c, p1d, vt64[(72 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p1a, p1b, p1c, p1d, vt64[(80 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p1a, p1b, p1c, p1d, vt64[(88 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p1a, p1b, p1c, p1d, vt64[(96 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p1a, p1b, p1c, p1d, vt64[(104 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p1a, p1b, p1c, p1d, vt64[(112 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p1a, p1b, p1c, p1d, vt64[(120 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p2a, p2b, p2c, p2d, vt64[(0 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p2a, p2b, p2c, p2d, vt64[(8 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p2a, p2b, p2c, p2d, vt64[(16 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p2a, p2b, p2c, p2d, vt64[(24 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p2a, p2b, p2c, p2d, vt64[(32 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p2a, p2b, p2c, p2d, vt64[(40 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p2a, p2b, p2c, p2d, vt64[(48 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p2a, p2b, p2c, p2d, vt64[(56 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p2a, p2b, p2c, p2d, vt64[(64 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p2a, p2b, p2c, p2d, vt64[(72 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p2a, p2b, p2c, p2d, vt64[(80 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p2a, p2b, p2c, p2d, vt64[(88 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p2a, p2b, p2c, p2d, vt64[(96 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p2a, p2b, p2c, p2d, vt64[(104 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p2a, p2b, p2c, p2d, vt64[(112 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p2a, p2b, p2c, p2d, vt64[(120 + g) * (VStride / 2) + 8 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p3a, p3b, p3c, p3d, vt64[(0 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p3a, p3b, p3c, p3d, vt64[(8 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p3a, p3b, p3c, p3d, vt64[(16 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p3a, p3b, p3c, p3d, vt64[(24 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p3a, p3b, p3c, p3d, vt64[(32 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p3a, p3b, p3c, p3d, vt64[(40 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p3a, p3b, p3c, p3d, vt64[(48 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p3a, p3b, p3c, p3d, vt64[(56 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p3a, p3b, p3c, p3d, vt64[(64 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p3a, p3b, p3c, p3d, vt64[(72 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p3a, p3b, p3c, p3d, vt64[(80 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p3a, p3b, p3c, p3d, vt64[(88 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p3a, p3b, p3c, p3d, vt64[(96 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p3a, p3b, p3c, p3d, vt64[(104 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p3a, p3b, p3c, p3d, vt64[(112 + g) * (VStride / 2) + 12 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p3a, p3b, p3c, p3d, vt64[(120 + g) * (VStride / 2) + 12 + t]);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 0 + vLane, true, out uint v0_0a, out uint v0_0b, out uint v0_0c, out uint v0_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, v0_0a, v0_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, v0_0c, v0_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 32 + vLane, true, out uint v0_1a, out uint v0_1b, out uint v0_1c, out uint v0_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, v0_1a, v0_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, v0_1c, v0_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 64 + vLane, true, out uint v0_2a, out uint v0_2b, out uint v0_2c, out uint v0_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, v0_2a, v0_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, v0_2c, v0_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 96 + vLane, true, out uint v0_3a, out uint v0_3b, out uint v0_3c, out uint v0_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, v0_3a, v0_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, v0_3c, v0_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 128 + vLane, true, out uint v0_4a, out uint v0_4b, out uint v0_4c, out uint v0_4d);
+                Mma.MmaF16(ref o80, ref o81, ref o82, ref o83, p0a, p0b, p0c, p0d, v0_4a, v0_4b);
+                Mma.MmaF16(ref o90, ref o91, ref o92, ref o93, p0a, p0b, p0c, p0d, v0_4c, v0_4d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 160 + vLane, true, out uint v0_5a, out uint v0_5b, out uint v0_5c, out uint v0_5d);
+                Mma.MmaF16(ref o100, ref o101, ref o102, ref o103, p0a, p0b, p0c, p0d, v0_5a, v0_5b);
+                Mma.MmaF16(ref o110, ref o111, ref o112, ref o113, p0a, p0b, p0c, p0d, v0_5c, v0_5d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 192 + vLane, true, out uint v0_6a, out uint v0_6b, out uint v0_6c, out uint v0_6d);
+                Mma.MmaF16(ref o120, ref o121, ref o122, ref o123, p0a, p0b, p0c, p0d, v0_6a, v0_6b);
+                Mma.MmaF16(ref o130, ref o131, ref o132, ref o133, p0a, p0b, p0c, p0d, v0_6c, v0_6d);
+                SharedTiles.Load4(shared, sbase, vBase + 0 * RowBytes + 224 + vLane, true, out uint v0_7a, out uint v0_7b, out uint v0_7c, out uint v0_7d);
+                Mma.MmaF16(ref o140, ref o141, ref o142, ref o143, p0a, p0b, p0c, p0d, v0_7a, v0_7b);
+                Mma.MmaF16(ref o150, ref o151, ref o152, ref o153, p0a, p0b, p0c, p0d, v0_7c, v0_7d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 0 + vLane, true, out uint v1_0a, out uint v1_0b, out uint v1_0c, out uint v1_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, v1_0a, v1_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, v1_0c, v1_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 32 + vLane, true, out uint v1_1a, out uint v1_1b, out uint v1_1c, out uint v1_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, v1_1a, v1_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, v1_1c, v1_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 64 + vLane, true, out uint v1_2a, out uint v1_2b, out uint v1_2c, out uint v1_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, v1_2a, v1_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, v1_2c, v1_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 96 + vLane, true, out uint v1_3a, out uint v1_3b, out uint v1_3c, out uint v1_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, v1_3a, v1_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, v1_3c, v1_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 128 + vLane, true, out uint v1_4a, out uint v1_4b, out uint v1_4c, out uint v1_4d);
+                Mma.MmaF16(ref o80, ref o81, ref o82, ref o83, p1a, p1b, p1c, p1d, v1_4a, v1_4b);
+                Mma.MmaF16(ref o90, ref o91, ref o92, ref o93, p1a, p1b, p1c, p1d, v1_4c, v1_4d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 160 + vLane, true, out uint v1_5a, out uint v1_5b, out uint v1_5c, out uint v1_5d);
+                Mma.MmaF16(ref o100, ref o101, ref o102, ref o103, p1a, p1b, p1c, p1d, v1_5a, v1_5b);
+                Mma.MmaF16(ref o110, ref o111, ref o112, ref o113, p1a, p1b, p1c, p1d, v1_5c, v1_5d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 192 + vLane, true, out uint v1_6a, out uint v1_6b, out uint v1_6c, out uint v1_6d);
+                Mma.MmaF16(ref o120, ref o121, ref o122, ref o123, p1a, p1b, p1c, p1d, v1_6a, v1_6b);
+                Mma.MmaF16(ref o130, ref o131, ref o132, ref o133, p1a, p1b, p1c, p1d, v1_6c, v1_6d);
+                SharedTiles.Load4(shared, sbase, vBase + 16 * RowBytes + 224 + vLane, true, out uint v1_7a, out uint v1_7b, out uint v1_7c, out uint v1_7d);
+                Mma.MmaF16(ref o140, ref o141, ref o142, ref o143, p1a, p1b, p1c, p1d, v1_7a, v1_7b);
+                Mma.MmaF16(ref o150, ref o151, ref o152, ref o153, p1a, p1b, p1c, p1d, v1_7c, v1_7d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 0 + vLane, true, out uint v2_0a, out uint v2_0b, out uint v2_0c, out uint v2_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p2a, p2b, p2c, p2d, v2_0a, v2_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p2a, p2b, p2c, p2d, v2_0c, v2_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 32 + vLane, true, out uint v2_1a, out uint v2_1b, out uint v2_1c, out uint v2_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p2a, p2b, p2c, p2d, v2_1a, v2_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p2a, p2b, p2c, p2d, v2_1c, v2_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 64 + vLane, true, out uint v2_2a, out uint v2_2b, out uint v2_2c, out uint v2_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p2a, p2b, p2c, p2d, v2_2a, v2_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p2a, p2b, p2c, p2d, v2_2c, v2_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 96 + vLane, true, out uint v2_3a, out uint v2_3b, out uint v2_3c, out uint v2_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p2a, p2b, p2c, p2d, v2_3a, v2_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p2a, p2b, p2c, p2d, v2_3c, v2_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 128 + vLane, true, out uint v2_4a, out uint v2_4b, out uint v2_4c, out uint v2_4d);
+                Mma.MmaF16(ref o80, ref o81, ref o82, ref o83, p2a, p2b, p2c, p2d, v2_4a, v2_4b);
+                Mma.MmaF16(ref o90, ref o91, ref o92, ref o93, p2a, p2b, p2c, p2d, v2_4c, v2_4d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 160 + vLane, true, out uint v2_5a, out uint v2_5b, out uint v2_5c, out uint v2_5d);
+                Mma.MmaF16(ref o100, ref o101, ref o102, ref o103, p2a, p2b, p2c, p2d, v2_5a, v2_5b);
+                Mma.MmaF16(ref o110, ref o111, ref o112, ref o113, p2a, p2b, p2c, p2d, v2_5c, v2_5d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 192 + vLane, true, out uint v2_6a, out uint v2_6b, out uint v2_6c, out uint v2_6d);
+                Mma.MmaF16(ref o120, ref o121, ref o122, ref o123, p2a, p2b, p2c, p2d, v2_6a, v2_6b);
+                Mma.MmaF16(ref o130, ref o131, ref o132, ref o133, p2a, p2b, p2c, p2d, v2_6c, v2_6d);
+                SharedTiles.Load4(shared, sbase, vBase + 32 * RowBytes + 224 + vLane, true, out uint v2_7a, out uint v2_7b, out uint v2_7c, out uint v2_7d);
+                Mma.MmaF16(ref o140, ref o141, ref o142, ref o143, p2a, p2b, p2c, p2d, v2_7a, v2_7b);
+                Mma.MmaF16(ref o150, ref o151, ref o152, ref o153, p2a, p2b, p2c, p2d, v2_7c, v2_7d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 0 + vLane, true, out uint v3_0a, out uint v3_0b, out uint v3_0c, out uint v3_0d);
+                Mma.MmaF16(ref o00, ref o01, ref o02, ref o03, p3a, p3b, p3c, p3d, v3_0a, v3_0b);
+                Mma.MmaF16(ref o10, ref o11, ref o12, ref o13, p3a, p3b, p3c, p3d, v3_0c, v3_0d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 32 + vLane, true, out uint v3_1a, out uint v3_1b, out uint v3_1c, out uint v3_1d);
+                Mma.MmaF16(ref o20, ref o21, ref o22, ref o23, p3a, p3b, p3c, p3d, v3_1a, v3_1b);
+                Mma.MmaF16(ref o30, ref o31, ref o32, ref o33, p3a, p3b, p3c, p3d, v3_1c, v3_1d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 64 + vLane, true, out uint v3_2a, out uint v3_2b, out uint v3_2c, out uint v3_2d);
+                Mma.MmaF16(ref o40, ref o41, ref o42, ref o43, p3a, p3b, p3c, p3d, v3_2a, v3_2b);
+                Mma.MmaF16(ref o50, ref o51, ref o52, ref o53, p3a, p3b, p3c, p3d, v3_2c, v3_2d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 96 + vLane, true, out uint v3_3a, out uint v3_3b, out uint v3_3c, out uint v3_3d);
+                Mma.MmaF16(ref o60, ref o61, ref o62, ref o63, p3a, p3b, p3c, p3d, v3_3a, v3_3b);
+                Mma.MmaF16(ref o70, ref o71, ref o72, ref o73, p3a, p3b, p3c, p3d, v3_3c, v3_3d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 128 + vLane, true, out uint v3_4a, out uint v3_4b, out uint v3_4c, out uint v3_4d);
+                Mma.MmaF16(ref o80, ref o81, ref o82, ref o83, p3a, p3b, p3c, p3d, v3_4a, v3_4b);
+                Mma.MmaF16(ref o90, ref o91, ref o92, ref o93, p3a, p3b, p3c, p3d, v3_4c, v3_4d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 160 + vLane, true, out uint v3_5a, out uint v3_5b, out uint v3_5c, out uint v3_5d);
+                Mma.MmaF16(ref o100, ref o101, ref o102, ref o103, p3a, p3b, p3c, p3d, v3_5a, v3_5b);
+                Mma.MmaF16(ref o110, ref o111, ref o112, ref o113, p3a, p3b, p3c, p3d, v3_5c, v3_5d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 192 + vLane, true, out uint v3_6a, out uint v3_6b, out uint v3_6c, out uint v3_6d);
+                Mma.MmaF16(ref o120, ref o121, ref o122, ref o123, p3a, p3b, p3c, p3d, v3_6a, v3_6b);
+                Mma.MmaF16(ref o130, ref o131, ref o132, ref o133, p3a, p3b, p3c, p3d, v3_6c, v3_6d);
+                SharedTiles.Load4(shared, sbase, vBase + 48 * RowBytes + 224 + vLane, true, out uint v3_7a, out uint v3_7b, out uint v3_7c, out uint v3_7d);
+                Mma.MmaF16(ref o140, ref o141, ref o142, ref o143, p3a, p3b, p3c, p3d, v3_7a, v3_7b);
+                Mma.MmaF16(ref o150, ref o151, ref o152, ref o153, p3a, p3b, p3c, p3d, v3_7c, v3_7d);
             }
-            Group.Barrier();
-            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
-                codes[i] = KeyCode(a, indices, list, next + i);
-        }
-        l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
-        l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);
-        float i0 = l0 > 0f ? 1f / l0 : 0f, i1 = l1 > 0f ? 1f / l1 : 0f;
-        if (real0)
-        {
-            o[qRow0 + 0 + 2 * t] = o00 * i0; o[qRow0 + 1 + 2 * t] = o01 * i0;
-            o[qRow0 + 8 + 2 * t] = o10 * i0; o[qRow0 + 9 + 2 * t] = o11 * i0;
-            o[qRow0 + 16 + 2 * t] = o20 * i0; o[qRow0 + 17 + 2 * t] = o21 * i0;
-            o[qRow0 + 24 + 2 * t] = o30 * i0; o[qRow0 + 25 + 2 * t] = o31 * i0;
-            o[qRow0 + 32 + 2 * t] = o40 * i0; o[qRow0 + 33 + 2 * t] = o41 * i0;
-            o[qRow0 + 40 + 2 * t] = o50 * i0; o[qRow0 + 41 + 2 * t] = o51 * i0;
-            o[qRow0 + 48 + 2 * t] = o60 * i0; o[qRow0 + 49 + 2 * t] = o61 * i0;
-            o[qRow0 + 56 + 2 * t] = o70 * i0; o[qRow0 + 57 + 2 * t] = o71 * i0;
-            o[qRow0 + 64 + 2 * t] = o80 * i0; o[qRow0 + 65 + 2 * t] = o81 * i0;
-            o[qRow0 + 72 + 2 * t] = o90 * i0; o[qRow0 + 73 + 2 * t] = o91 * i0;
-            o[qRow0 + 80 + 2 * t] = o100 * i0; o[qRow0 + 81 + 2 * t] = o101 * i0;
-            o[qRow0 + 88 + 2 * t] = o110 * i0; o[qRow0 + 89 + 2 * t] = o111 * i0;
-            o[qRow0 + 96 + 2 * t] = o120 * i0; o[qRow0 + 97 + 2 * t] = o121 * i0;
-            o[qRow0 + 104 + 2 * t] = o130 * i0; o[qRow0 + 105 + 2 * t] = o131 * i0;
-            o[qRow0 + 112 + 2 * t] = o140 * i0; o[qRow0 + 113 + 2 * t] = o141 * i0;
-            o[qRow0 + 120 + 2 * t] = o150 * i0; o[qRow0 + 121 + 2 * t] = o151 * i0;
-        }
-        if (real1)
-        {
-            o[qRow1 + 0 + 2 * t] = o02 * i1; o[qRow1 + 1 + 2 * t] = o03 * i1;
-            o[qRow1 + 8 + 2 * t] = o12 * i1; o[qRow1 + 9 + 2 * t] = o13 * i1;
-            o[qRow1 + 16 + 2 * t] = o22 * i1; o[qRow1 + 17 + 2 * t] = o23 * i1;
-            o[qRow1 + 24 + 2 * t] = o32 * i1; o[qRow1 + 25 + 2 * t] = o33 * i1;
-            o[qRow1 + 32 + 2 * t] = o42 * i1; o[qRow1 + 33 + 2 * t] = o43 * i1;
-            o[qRow1 + 40 + 2 * t] = o52 * i1; o[qRow1 + 41 + 2 * t] = o53 * i1;
-            o[qRow1 + 48 + 2 * t] = o62 * i1; o[qRow1 + 49 + 2 * t] = o63 * i1;
-            o[qRow1 + 56 + 2 * t] = o72 * i1; o[qRow1 + 57 + 2 * t] = o73 * i1;
-            o[qRow1 + 64 + 2 * t] = o82 * i1; o[qRow1 + 65 + 2 * t] = o83 * i1;
-            o[qRow1 + 72 + 2 * t] = o92 * i1; o[qRow1 + 73 + 2 * t] = o93 * i1;
-            o[qRow1 + 80 + 2 * t] = o102 * i1; o[qRow1 + 81 + 2 * t] = o103 * i1;
-            o[qRow1 + 88 + 2 * t] = o112 * i1; o[qRow1 + 89 + 2 * t] = o113 * i1;
-            o[qRow1 + 96 + 2 * t] = o122 * i1; o[qRow1 + 97 + 2 * t] = o123 * i1;
-            o[qRow1 + 104 + 2 * t] = o132 * i1; o[qRow1 + 105 + 2 * t] = o133 * i1;
-            o[qRow1 + 112 + 2 * t] = o142 * i1; o[qRow1 + 113 + 2 * t] = o143 * i1;
-            o[qRow1 + 120 + 2 * t] = o152 * i1; o[qRow1 + 121 + 2 * t] = o153 * i1;
-        }
-    }
-
-    /// <summary>Dense mode, head dimension 64, groups of <see cref="SmallPrefetchThreads"/> threads, 32 keys a tile: the next tile's
-    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
-    public static void HeadDim64Dense32Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
-        ArrayView<int> indices, ArrayView<int> counts, Args a)
-    {
-        const int D = 64, Units = 8, Steps = 4, KStride = 40, Keys = 32;
-        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
-        var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
-        var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
-        var k16 = kCache.Cast<Bits128>();
-        var v16 = vCache.Cast<Bits128>();
-        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
-        var tile = TileOf(a, Grid.IdxX, warp);
-        int h = tile.Head, t0 = tile.Token;
-        bool active = t0 < a.Tokens;
-        int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
-        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
-        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
-        bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
-        long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
-        // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
-        float scale2 = a.Scale * Log2E;
-        uint q0a = real0 ? LoadQ(q, qRow0 + 0 + 2 * t, scale2) : 0u, q0b = real1 ? LoadQ(q, qRow1 + 0 + 2 * t, scale2) : 0u;
-        uint q0c = real0 ? LoadQ(q, qRow0 + 8 + 2 * t, scale2) : 0u, q0d = real1 ? LoadQ(q, qRow1 + 8 + 2 * t, scale2) : 0u;
-        uint q1a = real0 ? LoadQ(q, qRow0 + 16 + 2 * t, scale2) : 0u, q1b = real1 ? LoadQ(q, qRow1 + 16 + 2 * t, scale2) : 0u;
-        uint q1c = real0 ? LoadQ(q, qRow0 + 24 + 2 * t, scale2) : 0u, q1d = real1 ? LoadQ(q, qRow1 + 24 + 2 * t, scale2) : 0u;
-        uint q2a = real0 ? LoadQ(q, qRow0 + 32 + 2 * t, scale2) : 0u, q2b = real1 ? LoadQ(q, qRow1 + 32 + 2 * t, scale2) : 0u;
-        uint q2c = real0 ? LoadQ(q, qRow0 + 40 + 2 * t, scale2) : 0u, q2d = real1 ? LoadQ(q, qRow1 + 40 + 2 * t, scale2) : 0u;
-        uint q3a = real0 ? LoadQ(q, qRow0 + 48 + 2 * t, scale2) : 0u, q3b = real1 ? LoadQ(q, qRow1 + 48 + 2 * t, scale2) : 0u;
-        uint q3c = real0 ? LoadQ(q, qRow0 + 56 + 2 * t, scale2) : 0u, q3d = real1 ? LoadQ(q, qRow1 + 56 + 2 * t, scale2) : 0u;
-        // O accumulators: n-tile n holds dims 8n .. 8n + 7 (c0, c1: row g; c2, c3: row g + 8)
-        float o00 = 0f, o01 = 0f, o02 = 0f, o03 = 0f;
-        float o10 = 0f, o11 = 0f, o12 = 0f, o13 = 0f;
-        float o20 = 0f, o21 = 0f, o22 = 0f, o23 = 0f;
-        float o30 = 0f, o31 = 0f, o32 = 0f, o33 = 0f;
-        float o40 = 0f, o41 = 0f, o42 = 0f, o43 = 0f;
-        float o50 = 0f, o51 = 0f, o52 = 0f, o53 = 0f;
-        float o60 = 0f, o61 = 0f, o62 = 0f, o63 = 0f;
-        float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
-        float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
-        var list = KeyListOf(a, indices, counts, tile);
-        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
-        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
-        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
-        for (int i = tid; i < Keys; i += threads)
-            codes[i] = KeyCode(a, indices, list, i);
-        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
-        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
-        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
-        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
-        for (int e0 = 0; e0 < list.Length; e0 += Keys)
-        {
-            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
-            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
-            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
-            Group.Barrier();
-            int next = e0 + Keys;
-            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
-            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
-            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
-            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
-            // warp-uniform: dense mode skips tiles wholly after the warp's last query
-            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
-            {
-                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
-                float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
-                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f;
-                float s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
-                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
-                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
-                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
-                {
-                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
-                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
-                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
-                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
-                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
-                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
-                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
-                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
-                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
-                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
-                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
-                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
-                }
-                // online softmax: the row max over the quad's lanes, then probabilities and rescaling
-                float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s01), s11), s21), s31);
-                float x1 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s02, s12), s22), s32), s03), s13), s23), s33);
-                x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 1)); x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 2));
-                x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
-                float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
-                float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
-                // scores are in log2 units (q carries log2 e): exp2 is one instruction
-                float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
-                bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
-                m0 = n0; m1 = n1;
-                s00 = Exp2(s00 - r0); s01 = Exp2(s01 - r0); s02 = Exp2(s02 - r1); s03 = Exp2(s03 - r1);
-                s10 = Exp2(s10 - r0); s11 = Exp2(s11 - r0); s12 = Exp2(s12 - r1); s13 = Exp2(s13 - r1);
-                s20 = Exp2(s20 - r0); s21 = Exp2(s21 - r0); s22 = Exp2(s22 - r1); s23 = Exp2(s23 - r1);
-                s30 = Exp2(s30 - r0); s31 = Exp2(s31 - r0); s32 = Exp2(s32 - r1); s33 = Exp2(s33 - r1);
-                l0 = l0 * f0 + s00 + s01 + s10 + s11 + s20 + s21 + s30 + s31;
-                l1 = l1 * f1 + s02 + s03 + s12 + s13 + s22 + s23 + s32 + s33;
-                if (rescale)
-                {
-                    o00 *= f0; o01 *= f0; o02 *= f1; o03 *= f1;
-                    o10 *= f0; o11 *= f0; o12 *= f1; o13 *= f1;
-                    o20 *= f0; o21 *= f0; o22 *= f1; o23 *= f1;
-                    o30 *= f0; o31 *= f0; o32 *= f1; o33 *= f1;
-                    o40 *= f0; o41 *= f0; o42 *= f1; o43 *= f1;
-                    o50 *= f0; o51 *= f0; o52 *= f1; o53 *= f1;
-                    o60 *= f0; o61 *= f0; o62 *= f1; o63 *= f1;
-                    o70 *= f0; o71 *= f0; o72 *= f1; o73 *= f1;
-                }
-                // O += P·V: P's accumulator fragments are A fragments of the next mma (keys 16kk .. 16kk + 15)
-                uint p0a = Mma.PackHalf2(s00, s01), p0b = Mma.PackHalf2(s02, s03), p0c = Mma.PackHalf2(s10, s11), p0d = Mma.PackHalf2(s12, s13);
-                uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
-            }
-            Group.Barrier();
-            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
-                codes[i] = KeyCode(a, indices, list, next + i);
-        }
-        l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
-        l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);
-        float i0 = l0 > 0f ? 1f / l0 : 0f, i1 = l1 > 0f ? 1f / l1 : 0f;
-        if (real0)
-        {
-            o[qRow0 + 0 + 2 * t] = o00 * i0; o[qRow0 + 1 + 2 * t] = o01 * i0;
-            o[qRow0 + 8 + 2 * t] = o10 * i0; o[qRow0 + 9 + 2 * t] = o11 * i0;
-            o[qRow0 + 16 + 2 * t] = o20 * i0; o[qRow0 + 17 + 2 * t] = o21 * i0;
-            o[qRow0 + 24 + 2 * t] = o30 * i0; o[qRow0 + 25 + 2 * t] = o31 * i0;
-            o[qRow0 + 32 + 2 * t] = o40 * i0; o[qRow0 + 33 + 2 * t] = o41 * i0;
-            o[qRow0 + 40 + 2 * t] = o50 * i0; o[qRow0 + 41 + 2 * t] = o51 * i0;
-            o[qRow0 + 48 + 2 * t] = o60 * i0; o[qRow0 + 49 + 2 * t] = o61 * i0;
-            o[qRow0 + 56 + 2 * t] = o70 * i0; o[qRow0 + 57 + 2 * t] = o71 * i0;
-        }
-        if (real1)
-        {
-            o[qRow1 + 0 + 2 * t] = o02 * i1; o[qRow1 + 1 + 2 * t] = o03 * i1;
-            o[qRow1 + 8 + 2 * t] = o12 * i1; o[qRow1 + 9 + 2 * t] = o13 * i1;
-            o[qRow1 + 16 + 2 * t] = o22 * i1; o[qRow1 + 17 + 2 * t] = o23 * i1;
-            o[qRow1 + 24 + 2 * t] = o32 * i1; o[qRow1 + 25 + 2 * t] = o33 * i1;
-            o[qRow1 + 32 + 2 * t] = o42 * i1; o[qRow1 + 33 + 2 * t] = o43 * i1;
-            o[qRow1 + 40 + 2 * t] = o52 * i1; o[qRow1 + 41 + 2 * t] = o53 * i1;
-            o[qRow1 + 48 + 2 * t] = o62 * i1; o[qRow1 + 49 + 2 * t] = o63 * i1;
-            o[qRow1 + 56 + 2 * t] = o72 * i1; o[qRow1 + 57 + 2 * t] = o73 * i1;
-        }
-    }
-
-    /// <summary>Dense mode, head dimension 128, groups of <see cref="SmallPrefetchThreads"/> threads, 32 keys a tile: the next tile's
-    /// K/V are loaded into registers while the current tile is multiplied. See <see cref="Args"/> for the launch.</summary>
-    public static void HeadDim128Dense32Kernel(ArrayView<float> q, ArrayView<ushort> kCache, ArrayView<ushort> vCache, ArrayView<float> o,
-        ArrayView<int> indices, ArrayView<int> counts, Args a)
-    {
-        const int D = 128, Units = 16, Steps = 8, KStride = 72, Keys = 32;
-        var ks16 = SharedMemory.Allocate<Bits128>(Keys * KStride / 4);   // K tile [Keys, D halves], padded, interleaved k-steps
-        var ks64 = ks16.Cast<Bits64>();
-        var vt64 = SharedMemory.Allocate<Bits64>(D * VStride / 2);   // V tile transposed [D, Keys] as key pairs (rows padded to VStride)
-        var vt = vt64.Cast<uint>();
-        var codes = SharedMemory.Allocate<int>(Keys);                // key code per tile column (see KeyCode)
-        var k16 = kCache.Cast<Bits128>();
-        var v16 = vCache.Cast<Bits128>();
-        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3, warp = Warp.WarpIdx, tid = Group.IdxX, threads = Group.DimX;
-        var tile = TileOf(a, Grid.IdxX, warp);
-        int h = tile.Head, t0 = tile.Token;
-        bool active = t0 < a.Tokens;
-        int pos0 = a.StartPos + t0 + g, pos1 = pos0 + 8;   // this lane's rows g and g + 8
-        int ws0 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos0 + 1 - a.Window) : 0;
-        int ws1 = a.Mode == ModeHip ? IntrinsicMath.Max(0, pos1 + 1 - a.Window) : 0;
-        bool real0 = t0 + g < a.Tokens, real1 = t0 + g + 8 < a.Tokens;
-        long qRow0 = ((long)(t0 + g) * a.Heads + h) * D, qRow1 = qRow0 + 8L * a.Heads * D;
-        // Q fragments (A of S = Q·Kᵀ), pre-scaled by scale · log2 e, fp16: k-step kk holds dims 16kk .. 16kk + 15
-        float scale2 = a.Scale * Log2E;
-        uint q0a = real0 ? LoadQ(q, qRow0 + 0 + 2 * t, scale2) : 0u, q0b = real1 ? LoadQ(q, qRow1 + 0 + 2 * t, scale2) : 0u;
-        uint q0c = real0 ? LoadQ(q, qRow0 + 8 + 2 * t, scale2) : 0u, q0d = real1 ? LoadQ(q, qRow1 + 8 + 2 * t, scale2) : 0u;
-        uint q1a = real0 ? LoadQ(q, qRow0 + 16 + 2 * t, scale2) : 0u, q1b = real1 ? LoadQ(q, qRow1 + 16 + 2 * t, scale2) : 0u;
-        uint q1c = real0 ? LoadQ(q, qRow0 + 24 + 2 * t, scale2) : 0u, q1d = real1 ? LoadQ(q, qRow1 + 24 + 2 * t, scale2) : 0u;
-        uint q2a = real0 ? LoadQ(q, qRow0 + 32 + 2 * t, scale2) : 0u, q2b = real1 ? LoadQ(q, qRow1 + 32 + 2 * t, scale2) : 0u;
-        uint q2c = real0 ? LoadQ(q, qRow0 + 40 + 2 * t, scale2) : 0u, q2d = real1 ? LoadQ(q, qRow1 + 40 + 2 * t, scale2) : 0u;
-        uint q3a = real0 ? LoadQ(q, qRow0 + 48 + 2 * t, scale2) : 0u, q3b = real1 ? LoadQ(q, qRow1 + 48 + 2 * t, scale2) : 0u;
-        uint q3c = real0 ? LoadQ(q, qRow0 + 56 + 2 * t, scale2) : 0u, q3d = real1 ? LoadQ(q, qRow1 + 56 + 2 * t, scale2) : 0u;
-        uint q4a = real0 ? LoadQ(q, qRow0 + 64 + 2 * t, scale2) : 0u, q4b = real1 ? LoadQ(q, qRow1 + 64 + 2 * t, scale2) : 0u;
-        uint q4c = real0 ? LoadQ(q, qRow0 + 72 + 2 * t, scale2) : 0u, q4d = real1 ? LoadQ(q, qRow1 + 72 + 2 * t, scale2) : 0u;
-        uint q5a = real0 ? LoadQ(q, qRow0 + 80 + 2 * t, scale2) : 0u, q5b = real1 ? LoadQ(q, qRow1 + 80 + 2 * t, scale2) : 0u;
-        uint q5c = real0 ? LoadQ(q, qRow0 + 88 + 2 * t, scale2) : 0u, q5d = real1 ? LoadQ(q, qRow1 + 88 + 2 * t, scale2) : 0u;
-        uint q6a = real0 ? LoadQ(q, qRow0 + 96 + 2 * t, scale2) : 0u, q6b = real1 ? LoadQ(q, qRow1 + 96 + 2 * t, scale2) : 0u;
-        uint q6c = real0 ? LoadQ(q, qRow0 + 104 + 2 * t, scale2) : 0u, q6d = real1 ? LoadQ(q, qRow1 + 104 + 2 * t, scale2) : 0u;
-        uint q7a = real0 ? LoadQ(q, qRow0 + 112 + 2 * t, scale2) : 0u, q7b = real1 ? LoadQ(q, qRow1 + 112 + 2 * t, scale2) : 0u;
-        uint q7c = real0 ? LoadQ(q, qRow0 + 120 + 2 * t, scale2) : 0u, q7d = real1 ? LoadQ(q, qRow1 + 120 + 2 * t, scale2) : 0u;
-        // O accumulators: n-tile n holds dims 8n .. 8n + 7 (c0, c1: row g; c2, c3: row g + 8)
-        float o00 = 0f, o01 = 0f, o02 = 0f, o03 = 0f;
-        float o10 = 0f, o11 = 0f, o12 = 0f, o13 = 0f;
-        float o20 = 0f, o21 = 0f, o22 = 0f, o23 = 0f;
-        float o30 = 0f, o31 = 0f, o32 = 0f, o33 = 0f;
-        float o40 = 0f, o41 = 0f, o42 = 0f, o43 = 0f;
-        float o50 = 0f, o51 = 0f, o52 = 0f, o53 = 0f;
-        float o60 = 0f, o61 = 0f, o62 = 0f, o63 = 0f;
-        float o70 = 0f, o71 = 0f, o72 = 0f, o73 = 0f;
-        float o80 = 0f, o81 = 0f, o82 = 0f, o83 = 0f;
-        float o90 = 0f, o91 = 0f, o92 = 0f, o93 = 0f;
-        float o100 = 0f, o101 = 0f, o102 = 0f, o103 = 0f;
-        float o110 = 0f, o111 = 0f, o112 = 0f, o113 = 0f;
-        float o120 = 0f, o121 = 0f, o122 = 0f, o123 = 0f;
-        float o130 = 0f, o131 = 0f, o132 = 0f, o133 = 0f;
-        float o140 = 0f, o141 = 0f, o142 = 0f, o143 = 0f;
-        float o150 = 0f, o151 = 0f, o152 = 0f, o153 = 0f;
-        float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, l0 = 0f, l1 = 0f;
-        var list = KeyListOf(a, indices, counts, tile);
-        // this thread's share of a tile: K rows kr, k-steps kc (two units each); V key pairs vp, units vu
-        int kr0 = (tid + 0) / Steps, kc0 = (tid + 0) % Steps;
-        int kr1 = (tid + 128) / Steps, kc1 = (tid + 128) % Steps;
-        int vp0 = (tid + 0) % (Keys / 2), vu0 = (tid + 0) / (Keys / 2);
-        int vp1 = (tid + 128) % (Keys / 2), vu1 = (tid + 128) / (Keys / 2);
-        for (int i = tid; i < Keys; i += threads)
-            codes[i] = KeyCode(a, indices, list, i);
-        Bits128 pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0);
-        Bits128 pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, kr0, Units, 2 * kc0 + 1);
-        Bits128 pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1);
-        Bits128 pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, kr1, Units, 2 * kc1 + 1);
-        Bits128 pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0, Units, vu0);
-        Bits128 pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp0 + 1, Units, vu0);
-        Bits128 pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1, Units, vu1);
-        Bits128 pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, 2 * vp1 + 1, Units, vu1);
-        for (int e0 = 0; e0 < list.Length; e0 += Keys)
-        {
-            // the prefetched tile into shared memory, then the next one's loads in flight during the mma
-            StoreKStep(ks16, kr0 * (KStride / 4) + 2 * kc0, pk0a, pk0b);
-            StoreKStep(ks16, kr1 * (KStride / 4) + 2 * kc1, pk1a, pk1b);
-            StorePairs(vt, 8 * vu0 * VStride + PairColumn(vp0), pv0x, pv0y);
-            StorePairs(vt, 8 * vu1 * VStride + PairColumn(vp1), pv1x, pv1y);
-            Group.Barrier();
-            int next = e0 + Keys;
-            pk0a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0);
-            pk0b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr0, Units, 2 * kc0 + 1);
-            pk1a = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1);
-            pk1b = LoadUnit(a, indices, list, k16, tile.KvHead, next + kr1, Units, 2 * kc1 + 1);
-            pv0x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0, Units, vu0);
-            pv0y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp0 + 1, Units, vu0);
-            pv1x = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1, Units, vu1);
-            pv1y = LoadUnit(a, indices, list, v16, tile.KvHead, next + 2 * vp1 + 1, Units, vu1);
-            // warp-uniform: dense mode skips tiles wholly after the warp's last query
-            if (active && (a.Mode == ModeHip || e0 <= a.StartPos + t0 + 15))
-            {
-                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f;
-                float s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
-                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f;
-                float s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
-                MmaB(ref s00, ref s01, ref s02, ref s03, q0a, q0b, q0c, q0d, ks64[(0 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q0a, q0b, q0c, q0d, ks64[(8 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q0a, q0b, q0c, q0d, ks64[(16 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q0a, q0b, q0c, q0d, ks64[(24 + g) * (KStride / 2) + 0 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q1a, q1b, q1c, q1d, ks64[(0 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q1a, q1b, q1c, q1d, ks64[(8 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q1a, q1b, q1c, q1d, ks64[(16 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q1a, q1b, q1c, q1d, ks64[(24 + g) * (KStride / 2) + 4 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q2a, q2b, q2c, q2d, ks64[(0 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q2a, q2b, q2c, q2d, ks64[(8 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q2a, q2b, q2c, q2d, ks64[(16 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q2a, q2b, q2c, q2d, ks64[(24 + g) * (KStride / 2) + 8 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q3a, q3b, q3c, q3d, ks64[(0 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q3a, q3b, q3c, q3d, ks64[(8 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q3a, q3b, q3c, q3d, ks64[(16 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q3a, q3b, q3c, q3d, ks64[(24 + g) * (KStride / 2) + 12 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q4a, q4b, q4c, q4d, ks64[(0 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q4a, q4b, q4c, q4d, ks64[(8 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q4a, q4b, q4c, q4d, ks64[(16 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q4a, q4b, q4c, q4d, ks64[(24 + g) * (KStride / 2) + 16 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q5a, q5b, q5c, q5d, ks64[(0 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q5a, q5b, q5c, q5d, ks64[(8 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q5a, q5b, q5c, q5d, ks64[(16 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q5a, q5b, q5c, q5d, ks64[(24 + g) * (KStride / 2) + 20 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q6a, q6b, q6c, q6d, ks64[(0 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q6a, q6b, q6c, q6d, ks64[(8 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q6a, q6b, q6c, q6d, ks64[(16 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q6a, q6b, q6c, q6d, ks64[(24 + g) * (KStride / 2) + 24 + t]);
-                MmaB(ref s00, ref s01, ref s02, ref s03, q7a, q7b, q7c, q7d, ks64[(0 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s10, ref s11, ref s12, ref s13, q7a, q7b, q7c, q7d, ks64[(8 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s20, ref s21, ref s22, ref s23, q7a, q7b, q7c, q7d, ks64[(16 + g) * (KStride / 2) + 28 + t]);
-                MmaB(ref s30, ref s31, ref s32, ref s33, q7a, q7b, q7c, q7d, ks64[(24 + g) * (KStride / 2) + 28 + t]);
-                // masks (HIP.md §3; dense: the causal mask) on every column; scores of hidden keys become −∞. A dense tile
-                // wholly before the warp's first query is visible to all its rows: no mask (warp-uniform)
-                if (a.Mode == ModeHip || e0 + Keys - 1 > a.StartPos + t0)
-                {
-                    int ca0 = codes[0 + 2 * t], cb0 = codes[1 + 2 * t];
-                    s00 = Visible(ca0, pos0, ws0) ? s00 : float.NegativeInfinity; s01 = Visible(cb0, pos0, ws0) ? s01 : float.NegativeInfinity;
-                    s02 = Visible(ca0, pos1, ws1) ? s02 : float.NegativeInfinity; s03 = Visible(cb0, pos1, ws1) ? s03 : float.NegativeInfinity;
-                    int ca1 = codes[8 + 2 * t], cb1 = codes[9 + 2 * t];
-                    s10 = Visible(ca1, pos0, ws0) ? s10 : float.NegativeInfinity; s11 = Visible(cb1, pos0, ws0) ? s11 : float.NegativeInfinity;
-                    s12 = Visible(ca1, pos1, ws1) ? s12 : float.NegativeInfinity; s13 = Visible(cb1, pos1, ws1) ? s13 : float.NegativeInfinity;
-                    int ca2 = codes[16 + 2 * t], cb2 = codes[17 + 2 * t];
-                    s20 = Visible(ca2, pos0, ws0) ? s20 : float.NegativeInfinity; s21 = Visible(cb2, pos0, ws0) ? s21 : float.NegativeInfinity;
-                    s22 = Visible(ca2, pos1, ws1) ? s22 : float.NegativeInfinity; s23 = Visible(cb2, pos1, ws1) ? s23 : float.NegativeInfinity;
-                    int ca3 = codes[24 + 2 * t], cb3 = codes[25 + 2 * t];
-                    s30 = Visible(ca3, pos0, ws0) ? s30 : float.NegativeInfinity; s31 = Visible(cb3, pos0, ws0) ? s31 : float.NegativeInfinity;
-                    s32 = Visible(ca3, pos1, ws1) ? s32 : float.NegativeInfinity; s33 = Visible(cb3, pos1, ws1) ? s33 : float.NegativeInfinity;
-                }
-                // online softmax: the row max over the quad's lanes, then probabilities and rescaling
-                float x0 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s00, s10), s20), s30), s01), s11), s21), s31);
-                float x1 = MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(MathF.Max(s02, s12), s22), s32), s03), s13), s23), s33);
-                x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 1)); x0 = MathF.Max(x0, Warp.ShuffleXor(x0, 2));
-                x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 1)); x1 = MathF.Max(x1, Warp.ShuffleXor(x1, 2));
-                float n0 = MathF.Max(m0, x0), n1 = MathF.Max(m1, x1);
-                float r0 = n0 == float.NegativeInfinity ? 0f : n0, r1 = n1 == float.NegativeInfinity ? 0f : n1;   // all hidden: p = 0
-                // scores are in log2 units (q carries log2 e): exp2 is one instruction
-                float f0 = Exp2(m0 - r0), f1 = Exp2(m1 - r1);
-                bool rescale = RowMaxMoved(n0 != m0 || n1 != m1);   // warp-uniform: O needs rescaling only when a row max moved
-                m0 = n0; m1 = n1;
-                s00 = Exp2(s00 - r0); s01 = Exp2(s01 - r0); s02 = Exp2(s02 - r1); s03 = Exp2(s03 - r1);
-                s10 = Exp2(s10 - r0); s11 = Exp2(s11 - r0); s12 = Exp2(s12 - r1); s13 = Exp2(s13 - r1);
-                s20 = Exp2(s20 - r0); s21 = Exp2(s21 - r0); s22 = Exp2(s22 - r1); s23 = Exp2(s23 - r1);
-                s30 = Exp2(s30 - r0); s31 = Exp2(s31 - r0); s32 = Exp2(s32 - r1); s33 = Exp2(s33 - r1);
-                l0 = l0 * f0 + s00 + s01 + s10 + s11 + s20 + s21 + s30 + s31;
-                l1 = l1 * f1 + s02 + s03 + s12 + s13 + s22 + s23 + s32 + s33;
-                if (rescale)
-                {
-                    o00 *= f0; o01 *= f0; o02 *= f1; o03 *= f1;
-                    o10 *= f0; o11 *= f0; o12 *= f1; o13 *= f1;
-                    o20 *= f0; o21 *= f0; o22 *= f1; o23 *= f1;
-                    o30 *= f0; o31 *= f0; o32 *= f1; o33 *= f1;
-                    o40 *= f0; o41 *= f0; o42 *= f1; o43 *= f1;
-                    o50 *= f0; o51 *= f0; o52 *= f1; o53 *= f1;
-                    o60 *= f0; o61 *= f0; o62 *= f1; o63 *= f1;
-                    o70 *= f0; o71 *= f0; o72 *= f1; o73 *= f1;
-                    o80 *= f0; o81 *= f0; o82 *= f1; o83 *= f1;
-                    o90 *= f0; o91 *= f0; o92 *= f1; o93 *= f1;
-                    o100 *= f0; o101 *= f0; o102 *= f1; o103 *= f1;
-                    o110 *= f0; o111 *= f0; o112 *= f1; o113 *= f1;
-                    o120 *= f0; o121 *= f0; o122 *= f1; o123 *= f1;
-                    o130 *= f0; o131 *= f0; o132 *= f1; o133 *= f1;
-                    o140 *= f0; o141 *= f0; o142 *= f1; o143 *= f1;
-                    o150 *= f0; o151 *= f0; o152 *= f1; o153 *= f1;
-                }
-                // O += P·V: P's accumulator fragments are A fragments of the next mma (keys 16kk .. 16kk + 15)
-                uint p0a = Mma.PackHalf2(s00, s01), p0b = Mma.PackHalf2(s02, s03), p0c = Mma.PackHalf2(s10, s11), p0d = Mma.PackHalf2(s12, s13);
-                uint p1a = Mma.PackHalf2(s20, s21), p1b = Mma.PackHalf2(s22, s23), p1c = Mma.PackHalf2(s30, s31), p1d = Mma.PackHalf2(s32, s33);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p0a, p0b, p0c, p0d, vt64[(0 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p0a, p0b, p0c, p0d, vt64[(8 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p0a, p0b, p0c, p0d, vt64[(16 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p0a, p0b, p0c, p0d, vt64[(24 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p0a, p0b, p0c, p0d, vt64[(32 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p0a, p0b, p0c, p0d, vt64[(40 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p0a, p0b, p0c, p0d, vt64[(48 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p0a, p0b, p0c, p0d, vt64[(56 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p0a, p0b, p0c, p0d, vt64[(64 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p0a, p0b, p0c, p0d, vt64[(72 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p0a, p0b, p0c, p0d, vt64[(80 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p0a, p0b, p0c, p0d, vt64[(88 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p0a, p0b, p0c, p0d, vt64[(96 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p0a, p0b, p0c, p0d, vt64[(104 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p0a, p0b, p0c, p0d, vt64[(112 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p0a, p0b, p0c, p0d, vt64[(120 + g) * (VStride / 2) + 0 + t]);
-                MmaB(ref o00, ref o01, ref o02, ref o03, p1a, p1b, p1c, p1d, vt64[(0 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o10, ref o11, ref o12, ref o13, p1a, p1b, p1c, p1d, vt64[(8 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o20, ref o21, ref o22, ref o23, p1a, p1b, p1c, p1d, vt64[(16 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o30, ref o31, ref o32, ref o33, p1a, p1b, p1c, p1d, vt64[(24 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o40, ref o41, ref o42, ref o43, p1a, p1b, p1c, p1d, vt64[(32 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o50, ref o51, ref o52, ref o53, p1a, p1b, p1c, p1d, vt64[(40 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o60, ref o61, ref o62, ref o63, p1a, p1b, p1c, p1d, vt64[(48 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o70, ref o71, ref o72, ref o73, p1a, p1b, p1c, p1d, vt64[(56 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o80, ref o81, ref o82, ref o83, p1a, p1b, p1c, p1d, vt64[(64 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o90, ref o91, ref o92, ref o93, p1a, p1b, p1c, p1d, vt64[(72 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o100, ref o101, ref o102, ref o103, p1a, p1b, p1c, p1d, vt64[(80 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o110, ref o111, ref o112, ref o113, p1a, p1b, p1c, p1d, vt64[(88 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o120, ref o121, ref o122, ref o123, p1a, p1b, p1c, p1d, vt64[(96 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o130, ref o131, ref o132, ref o133, p1a, p1b, p1c, p1d, vt64[(104 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o140, ref o141, ref o142, ref o143, p1a, p1b, p1c, p1d, vt64[(112 + g) * (VStride / 2) + 4 + t]);
-                MmaB(ref o150, ref o151, ref o152, ref o153, p1a, p1b, p1c, p1d, vt64[(120 + g) * (VStride / 2) + 4 + t]);
-            }
-            Group.Barrier();
-            for (int i = tid; i < Keys; i += threads)   // the next tile's codes (masks), visible after the next barrier
-                codes[i] = KeyCode(a, indices, list, next + i);
+            Group.Barrier();   // every warp is done with the stage before the next tile is stored
         }
         l0 += Warp.ShuffleXor(l0, 1); l0 += Warp.ShuffleXor(l0, 2);
         l1 += Warp.ShuffleXor(l1, 1); l1 += Warp.ShuffleXor(l1, 2);

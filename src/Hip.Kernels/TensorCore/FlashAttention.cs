@@ -17,8 +17,9 @@ namespace Hip.Kernels;
 /// copies K (row-major) and V (transposed, so its B fragments are key pairs) to shared memory; S = Q·Kᵀ with
 /// <see cref="Mma.MmaF16"/>, the masks, an online softmax in registers (row max and sum over the lane quad), P rounded to
 /// fp16 as the A fragments of O += P·V. Accumulation in float32. K/V tiles move as 16-byte global loads, B fragments as
-/// 8-byte shared loads (see <see cref="PairColumn"/>); the dense forms for 8-warp groups (the CUDA default) and for 4-warp
-/// groups (32-key tiles) load the next tile into registers while the current one is multiplied. The kernels are hand-unrolled per head dimension
+/// 8-byte shared loads (see <see cref="PairColumn"/>). The dense ldmatrix form (CUDA's default; groups of 8 warps)
+/// stores K and V rows as they are, one 64-key tile at a time, loads the next tile into registers while the current one
+/// is multiplied, and takes its B fragments by ldmatrix (K) and ldmatrix.trans (V) (<see cref="SharedTiles"/>). The kernels are hand-unrolled per head dimension
 /// (FlashAttention.Generated.cs, written by FlashAttention.gen.py).
 /// </summary>
 public static partial class FlashAttention
@@ -31,15 +32,13 @@ public static partial class FlashAttention
     /// <summary>Queries a warp owns (the rows of one mma A fragment).</summary>
     public const int WarpQueries = 16;
 
-    /// <summary>Threads of a group of the dense prefetching kernels (HeadDim64DenseKernel, HeadDim128DenseKernel): 8 warps.</summary>
-    public const int PrefetchThreads = 256;
+    /// <summary>Threads of a group of the ldmatrix dense kernels (HeadDim64LdmatrixKernel, HeadDim128LdmatrixKernel): 8 warps.</summary>
+    public const int LdmatrixThreads = 256;
 
     /// <summary>
-    /// Threads of a group of the small dense prefetching kernels (HeadDim64Dense32Kernel, HeadDim128Dense32Kernel): 4
-    /// warps over tiles of 32 keys, so that a thread's share of a tile and its S fragments stay as small as the 8-warp
-    /// form's and two groups fit an SM (one group's barriers no longer idle the SM).
+    /// Dynamic shared memory of the ldmatrix dense kernels: a tile of 64 K rows and 64 V rows, each padded by 16 bytes.
     /// </summary>
-    public const int SmallPrefetchThreads = 128;
+    public static int LdmatrixSharedBytes(int headDim) => 2 * 64 * (2 * headDim + 16);
 
     /// <summary>Mode: dense causal attention.</summary>
     public const int ModeDense = 0;
@@ -236,6 +235,12 @@ public static partial class FlashAttention
         vt[at + 6 * VStride] = (x.W & 0xFFFFu) | (y.W << 16);
         vt[at + 7 * VStride] = (x.W >> 16) | (y.W & 0xFFFF0000u);
     }
+
+    // one 16-byte unit (u) of the K or V row of position `key`, zero from `end` on (keys the causal mask hides; a zero V
+    // keeps their P = 0 products finite, where the cache past `end` may hold anything)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Bits128 TileUnit(Args a, ArrayView<Bits128> cache, int kvHead, int key, int end, int units, int u) =>
+        key < end ? cache[KvLayout.Row(key, kvHead, a.KvHeads) * units + u] : default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint LoadQ(ArrayView<float> q, long index, float scale) => Mma.PackHalf2(q[index] * scale, q[index + 1] * scale);

@@ -17,20 +17,22 @@ public sealed class FlashAttentionTests
     // Dense causal, kept tiny because the CPU accelerator emulates each mma with 32 warp shuffles: at d 64 one query
     // tile over 2 key tiles (the online softmax across tiles, the second tile diagonal); at d 128 a partial query tile
     // with 2 query heads sharing the KV head. Positions after the last key hold NaN, so reading or weighting them fails.
-    // groupThreads 256: groups of 8 warps (query tile 128 / (heads / kvHeads)), the kernels that load the next K/V tile
-    // into registers during the current one (the CUDA default), at d 64 over 3 key tiles; 128: their 4-warp form over
-    // 32-key tiles (query tile 64 / (heads / kvHeads)), at d 64 over 5 tiles (the last part-full) with the diagonal in
-    // two of them; 0: the query tile of the accelerator (16 on the CPU: the kernel without prefetch).
+    // Auto with query tile 0: the accelerator's defaults (on the CPU the plain kernel, query tile 16); Plain in groups of
+    // 8 warps over 3 key tiles. Ldmatrix (8-warp groups, the next 64-key tile in registers, ldmatrix fragments; CUDA's
+    // default): d 64 over two tiles, the last part-full, with the diagonal across them; d 128 with 4 query heads a KV
+    // head, two warps each; d 128 with 8 query heads a KV head from position 0 over several groups, 50 tokens (the last
+    // warp's rows part-real); d 64 with one head and 8 warps on it (early warps skip the last tile).
     [Theory]
-    [InlineData(64, 16, 1, 1, 60, 0)]
-    [InlineData(128, 10, 2, 1, 20, 0)]
-    [InlineData(64, 20, 2, 1, 120, 256)]
-    [InlineData(128, 10, 2, 1, 20, 256)]
-    [InlineData(64, 20, 2, 1, 120, 128)]
-    [InlineData(128, 10, 4, 1, 20, 128)]
-    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos, int groupThreads)
+    [InlineData(64, 16, 1, 1, 60, FlashDenseForm.Auto, 0)]
+    [InlineData(128, 10, 2, 1, 20, FlashDenseForm.Auto, 0)]
+    [InlineData(64, 20, 2, 1, 120, FlashDenseForm.Plain, 64)]
+    [InlineData(64, 40, 2, 1, 75, FlashDenseForm.Ldmatrix, 64)]
+    [InlineData(128, 30, 4, 1, 40, FlashDenseForm.Ldmatrix, 32)]
+    [InlineData(128, 50, 8, 1, 0, FlashDenseForm.Ldmatrix, 16)]
+    [InlineData(64, 150, 1, 1, 10, FlashDenseForm.Ldmatrix, 128)]
+    public void Dense_RandomInputs_MatchesReference(int headDim, int tokens, int heads, int kvHeads, int startPos, FlashDenseForm form, int tile)
     {
-        int? queryTile = groupThreads == 0 ? null : groupThreads / 2 / (heads / kvHeads);
+        int? queryTile = tile == 0 ? null : tile;
         var (q, k, v) = RandomLayer(tokens, heads, kvHeads, headDim, startPos, out var kBits, out var vBits);
         var expected = new float[tokens * heads * headDim];
         FlashAttention.Reference(q, kBits, vBits, expected, tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim));
@@ -41,10 +43,10 @@ public sealed class FlashAttentionTests
         using var vBuffer = acc.Allocate1D(vBits);
         using var oBuffer = acc.Allocate1D(TestData.Poison(expected.Length));
         TestGpu.Kernels.FlashAttentionPrefill(qBuffer.View, kBuffer.View, vBuffer.View, oBuffer.View,
-            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim), queryTile);
+            tokens, heads, kvHeads, headDim, startPos, 1f / MathF.Sqrt(headDim), queryTile, form);
         TestGpu.ThrowIfFaulted();
 
-        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}, groups of {groupThreads} threads");
+        TestData.AssertClose(expected, oBuffer.GetAsArray1D(), Absolute, Relative, $"flash attention d {headDim}, {form} kernel, query tile {tile}");
     }
 
     // HiP: one query block of 16 per head, each with its own random selection of key blocks of 2
